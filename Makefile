@@ -1,0 +1,47 @@
+# Tsunagu: the README's commands. Everything runs inside .venv, created on demand.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BENCH_ARGS ?=
+
+.PHONY: install demo serve test lint bench bench-scale messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Set up everything and serve the demo on SQLite with eager Celery.
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py demo_logins
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+bench-scale: install
+	$(PY) -m bench scale $(BENCH_ARGS)
+
+# Refresh locale/ja after changing user-visible strings (needs GNU gettext).
+messages: install
+	$(PY) manage.py makemessages -l ja --ignore '.venv/*' --ignore 'bench/*' --ignore 'ml/*'
+	$(PY) manage.py compilemessages -l ja --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var

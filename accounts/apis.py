@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from core.api.fields import CodeListField
+from core.api.mixins import ApiAuthMixin
+
+
+class SignupApi(APIView):
+    permission_classes = (AllowAny,)
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(min_length=8, write_only=True)
+        full_name = serializers.CharField(required=False, allow_blank=True, default="")
+        kind = serializers.ChoiceField(choices=["sme", "buyer", "support_org", "expert"])
+        organisation_name = serializers.CharField(required=False, allow_blank=True, default="")
+        expert_type = serializers.CharField(required=False, allow_blank=True, default="")
+        locale = serializers.ChoiceField(choices=["ja", "en"], default="ja")
+
+    @extend_schema(request=InputSerializer, responses={201: None})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_signup(**serializer.validated_data)
+        return Response({"id": user.pk, "email": user.email}, status=status.HTTP_201_CREATED)
+
+
+class MeApi(ApiAuthMixin, APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        full_name = serializers.CharField()
+        phone = serializers.CharField()
+        locale = serializers.CharField()
+        time_zone = serializers.CharField()
+
+    class InputSerializer(serializers.Serializer):
+        full_name = serializers.CharField(required=False, allow_blank=True)
+        phone = serializers.CharField(required=False, allow_blank=True)
+        locale = serializers.ChoiceField(choices=["ja", "en"], required=False)
+        time_zone = serializers.CharField(required=False)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(self.actor(request)).data)
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def patch(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = self.actor(request)
+        for field, value in serializer.validated_data.items():
+            setattr(user, field, value)
+        user.save(update_fields=list(serializer.validated_data) or None)
+        return Response(self.OutputSerializer(user).data)
+
+
+class OrganisationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    corporate_number = serializers.CharField(allow_null=True)
+    prefecture = serializers.CharField()
+    description = serializers.CharField()
+    sectors = CodeListField()
+    capabilities = CodeListField()
+    certifications = CodeListField()
+    industry = serializers.CharField()
+    capital_jpy = serializers.IntegerField(allow_null=True)
+    employees = serializers.IntegerField(allow_null=True)
+    size_class = serializers.CharField(allow_null=True, help_text=_("Derived by 中小企業基本法; read-only."))
+    capacity = serializers.IntegerField()
+    contact_name = serializers.CharField()
+    contact_email = serializers.CharField()
+    contact_phone = serializers.CharField()
+    vetting_status = serializers.CharField()
+
+
+class OrganisationDetailApi(ApiAuthMixin, APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(required=False, max_length=200)
+        corporate_number = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=13)
+        prefecture = serializers.CharField(required=False, allow_blank=True)
+        description = serializers.CharField(required=False, allow_blank=True)
+        sectors = serializers.ListField(child=serializers.CharField(), required=False)
+        capabilities = serializers.ListField(child=serializers.CharField(), required=False)
+        certifications = serializers.ListField(child=serializers.CharField(), required=False)
+        industry = serializers.CharField(required=False, allow_blank=True)
+        capital_jpy = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+        employees = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+        capacity = serializers.IntegerField(required=False, min_value=0)
+        contact_name = serializers.CharField(required=False, allow_blank=True)
+        contact_email = serializers.EmailField(required=False, allow_blank=True)
+        contact_phone = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(responses=OrganisationOutputSerializer)
+    def get(self, request: Request) -> Response:
+        organisation = selectors.organisation_get_for_user(user=self.actor(request))
+        return Response(OrganisationOutputSerializer(organisation).data)
+
+    @extend_schema(request=InputSerializer, responses=OrganisationOutputSerializer)
+    def patch(self, request: Request) -> Response:
+        organisation = selectors.organisation_get_for_user(user=self.actor(request))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.organisation_update(organisation=organisation, actor=self.actor(request), data=serializer.validated_data)
+        organisation = selectors.organisation_get_for_user(user=self.actor(request))
+        return Response(OrganisationOutputSerializer(organisation).data)
+
+
+class OrganisationInviteApi(ApiAuthMixin, APIView):
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        role = serializers.ChoiceField(choices=["owner", "member"], default="member")
+
+    @extend_schema(request=InputSerializer, responses={201: None})
+    def post(self, request: Request) -> Response:
+        organisation = selectors.organisation_get_for_user(user=self.actor(request))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invitation_create(
+            organisation=organisation, actor=self.actor(request), **serializer.validated_data
+        )
+        return Response({"id": invitation.pk, "email": invitation.email}, status=status.HTTP_201_CREATED)
+
+
+class ExpertProfileOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    expert_type = serializers.CharField()
+    prefecture = serializers.CharField()
+    sectors = CodeListField()
+    skills = CodeListField()
+    regions = CodeListField()
+    capacity = serializers.IntegerField()
+    bio = serializers.CharField()
+    contact_email = serializers.CharField()
+    contact_phone = serializers.CharField()
+
+
+class ExpertProfileApi(ApiAuthMixin, APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(required=False, max_length=150)
+        expert_type = serializers.CharField(required=False)
+        prefecture = serializers.CharField(required=False, allow_blank=True)
+        sectors = serializers.ListField(child=serializers.CharField(), required=False)
+        skills = serializers.ListField(child=serializers.CharField(), required=False)
+        regions = serializers.ListField(child=serializers.CharField(), required=False)
+        capacity = serializers.IntegerField(required=False, min_value=0)
+        bio = serializers.CharField(required=False, allow_blank=True)
+        contact_email = serializers.EmailField(required=False, allow_blank=True)
+        contact_phone = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(responses=ExpertProfileOutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(ExpertProfileOutputSerializer(selectors.expert_profile_for_user(user=self.actor(request))).data)
+
+    @extend_schema(request=InputSerializer, responses=ExpertProfileOutputSerializer)
+    def patch(self, request: Request) -> Response:
+        profile = selectors.expert_profile_for_user(user=self.actor(request))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.expert_profile_update(profile=profile, data=serializer.validated_data)
+        return Response(ExpertProfileOutputSerializer(selectors.expert_profile_for_user(user=self.actor(request))).data)

@@ -1,0 +1,318 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import rules
+from opportunities import vocabulary
+from opportunities.models import VocabularyTerm
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an e-mail address."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    locale = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="ja")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name or self.email
+
+
+def validate_corporate_number(value: str) -> None:
+    if not rules.corporate_number_is_valid(value):
+        raise ValidationError(
+            _("%(value)s is not a valid corporate number (13 digits with a correct check digit)."),
+            params={"value": value},
+            code="invalid_corporate_number",
+        )
+
+
+def validate_prefecture(value: str) -> None:
+    if value and not vocabulary.is_valid("prefectures", value):
+        raise ValidationError(_("Unknown prefecture code %(value)s."), params={"value": value})
+
+
+class Organisation(models.Model):
+    """A company or public body: an SME, a buyer, a support organisation or a bureau."""
+
+    class Kind(models.TextChoices):
+        SME = "sme", _("SME")
+        BUYER = "buyer", _("Buyer")
+        SUPPORT_ORG = "support_org", _("Support organisation")
+        BUREAU = "bureau", _("Bureau")
+
+    class Vetting(models.TextChoices):
+        NONE = "none", _("Not requested")
+        PENDING = "pending", _("Pending")
+        VETTED = "vetted", _("Vetted")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    external_id = models.CharField(_("interchange id"), max_length=100, unique=True, null=True, blank=True)
+    corporate_number = models.CharField(
+        _("corporate number (法人番号)"),
+        max_length=13,
+        null=True,
+        blank=True,
+        validators=[validate_corporate_number],
+        help_text=_("13 digits. Leave empty for sole proprietors."),
+    )
+    prefecture = models.CharField(_("prefecture"), max_length=2, blank=True, validators=[validate_prefecture])
+    description = models.TextField(_("description"), blank=True)
+    sectors = models.ManyToManyField(
+        VocabularyTerm, blank=True, related_name="+", limit_choices_to={"section": "sectors"}, verbose_name=_("sectors")
+    )
+    capabilities = models.ManyToManyField(
+        VocabularyTerm,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"section": "capabilities"},
+        verbose_name=_("capabilities"),
+    )
+    certifications = models.ManyToManyField(
+        VocabularyTerm,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"section": "certifications"},
+        verbose_name=_("certifications"),
+    )
+    industry = models.CharField(_("industry"), max_length=32, blank=True)
+    capital_jpy = models.BigIntegerField(_("capital (yen)"), null=True, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), default=3, help_text=_("Introductions the organisation can take on at the same time.")
+    )
+    active_engagements = models.PositiveIntegerField(
+        _("engagements outside the platform"),
+        default=0,
+        help_text=_("Load recorded elsewhere (e.g. imported); engagements on the platform are added to it."),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    vetting_status = models.CharField(
+        _("vetting for restricted opportunities"), max_length=10, choices=Vetting.choices, default=Vetting.NONE
+    )
+    vetted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("vetted by"),
+    )
+    vetted_at = models.DateTimeField(_("vetted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ("name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("corporate_number",),
+                condition=models.Q(corporate_number__isnull=False),
+                name="organisation_unique_corporate_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capital_jpy__isnull=True) | models.Q(capital_jpy__gte=0),
+                name="organisation_capital_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.industry and not vocabulary.is_valid("industries", self.industry):
+            raise ValidationError({"industry": _("Unknown industry code %(code)s.") % {"code": self.industry}})
+
+    @property
+    def size_class(self) -> rules.SizeClass | None:
+        """Derived from industry, capital and employees; never stored or typed in."""
+        if self.kind != self.Kind.SME:
+            return None
+        return rules.size_class(self.industry, self.capital_jpy, self.employees)
+
+    @property
+    def size_class_label(self) -> str:
+        labels = {
+            "small": _("Small enterprise (小規模)"),
+            "sme": _("SME (中小)"),
+            "large": _("Mid-tier / large (中堅・大)"),
+        }
+        return str(labels.get(self.size_class or "", _("Unknown")))
+
+    @property
+    def prefecture_label(self) -> str:
+        return vocabulary.label("prefectures", self.prefecture)
+
+    @property
+    def is_vetted(self) -> bool:
+        return self.vetting_status == self.Vetting.VETTED
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=("user", "organisation"), name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    """An invitation for a colleague to join an organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("organisation")
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ExpertProfile(models.Model):
+    """An expert (イノベP, DX coordinator, よろず adviser, …) who takes engagements."""
+
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="expert_profile", verbose_name=_("user")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="experts",
+        verbose_name=_("support organisation"),
+    )
+    external_id = models.CharField(_("interchange id"), max_length=100, unique=True, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=150)
+    expert_type = models.CharField(_("expert type"), max_length=32)
+    prefecture = models.CharField(_("base prefecture"), max_length=2, blank=True, validators=[validate_prefecture])
+    sectors = models.ManyToManyField(
+        VocabularyTerm, blank=True, related_name="+", limit_choices_to={"section": "sectors"}, verbose_name=_("sectors")
+    )
+    skills = models.ManyToManyField(
+        VocabularyTerm,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"section": "need_categories"},
+        verbose_name=_("skills"),
+    )
+    regions = models.ManyToManyField(
+        VocabularyTerm,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"section": "prefectures"},
+        verbose_name=_("regions served"),
+        help_text=_("Empty means nationwide."),
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), default=3, help_text=_("Concurrent engagements."))
+    active_engagements = models.PositiveIntegerField(_("engagements outside the platform"), default=0)
+    bio = models.TextField(_("profile"), blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("expert profile")
+        verbose_name_plural = _("expert profiles")
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not vocabulary.is_valid("expert_types", self.expert_type):
+            raise ValidationError({"expert_type": _("Unknown expert type %(code)s.") % {"code": self.expert_type}})
+
+    @property
+    def expert_type_label(self) -> str:
+        return vocabulary.label("expert_types", self.expert_type)
+
+    @property
+    def prefecture_label(self) -> str:
+        return vocabulary.label("prefectures", self.prefecture)

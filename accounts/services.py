@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
+from accounts.selectors import user_is_owner
+from core.exceptions import ApplicationError, PermissionDenied
+from opportunities.terms import TermMap, set_terms
+
+ORGANISATION_FIELDS = (
+    "name",
+    "corporate_number",
+    "prefecture",
+    "description",
+    "industry",
+    "capital_jpy",
+    "employees",
+    "capacity",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+EXPERT_FIELDS = ("name", "expert_type", "prefecture", "capacity", "bio", "contact_email", "contact_phone")
+
+
+def _full_clean(obj: Any) -> None:
+    # Model validation turns into the API's one error format via the exception handler.
+    obj.full_clean(exclude=["vetted_by"] if isinstance(obj, Organisation) else None)
+
+
+@transaction.atomic
+def user_signup(
+    *,
+    email: str,
+    password: str,
+    full_name: str = "",
+    kind: str,
+    organisation_name: str = "",
+    expert_type: str = "",
+    locale: str = "ja",
+) -> User:
+    """Create a user with their organisation (SME, buyer, support org) or expert profile."""
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise ApplicationError(
+            _("An account with this e-mail address already exists."),
+            extra={"fields": {"email": [_("Already registered.")]}},
+        )
+    user = User.objects.create_user(email=email, password=password, full_name=full_name, locale=locale)
+    if kind == "expert":
+        profile = ExpertProfile(user=user, name=full_name or email, expert_type=expert_type, contact_email=email)
+        _full_clean(profile)
+        profile.save()
+        return user
+    if kind not in {Organisation.Kind.SME, Organisation.Kind.BUYER, Organisation.Kind.SUPPORT_ORG}:
+        # Bureau organisations are created by administrators, never by sign-up.
+        raise ApplicationError(_("Unknown account type."), extra={"fields": {"kind": [_("Choose a valid type.")]}})
+    if not organisation_name.strip():
+        raise ApplicationError(
+            _("Organisation name is required."), extra={"fields": {"organisation_name": [_("Required.")]}}
+        )
+    organisation = Organisation(kind=kind, name=organisation_name.strip(), contact_name=full_name, contact_email=email)
+    _full_clean(organisation)
+    organisation.save()
+    Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.OWNER)
+    return user
+
+
+@transaction.atomic
+def organisation_update(*, organisation: Organisation, actor: User, data: dict[str, Any]) -> Organisation:
+    if not Membership.objects.filter(user=actor, organisation=organisation).exists():
+        raise PermissionDenied(_("You are not a member of this organisation."))
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    for field in ORGANISATION_FIELDS:
+        if field in data:
+            value = data[field]
+            if field == "corporate_number" and not value:
+                value = None
+            setattr(organisation, field, value)
+    number = organisation.corporate_number
+    if number and Organisation.objects.filter(corporate_number=number).exclude(pk=organisation.pk).exists():
+        raise ApplicationError(
+            _("This corporate number is already registered to another organisation."),
+            extra={"fields": {"corporate_number": [_("Already registered to another organisation.")]}},
+        )
+    _full_clean(organisation)
+    organisation.save()
+    set_terms(
+        organisation,
+        {
+            "sectors": ("sectors", data.get("sectors")),
+            "capabilities": ("capabilities", data.get("capabilities")),
+            "certifications": ("certifications", data.get("certifications")),
+        },
+    )
+    return organisation
+
+
+@transaction.atomic
+def expert_profile_update(*, profile: ExpertProfile, data: dict[str, Any]) -> ExpertProfile:
+    profile = ExpertProfile.objects.select_for_update().get(pk=profile.pk)
+    for field in EXPERT_FIELDS:
+        if field in data:
+            setattr(profile, field, data[field])
+    _full_clean(profile)
+    profile.save()
+    term_map = TermMap()
+    set_terms(
+        profile,
+        {
+            "sectors": ("sectors", data.get("sectors")),
+            "skills": ("need_categories", data.get("skills")),
+            "regions": ("prefectures", data.get("regions")),
+        },
+        term_map,
+    )
+    return profile
+
+
+@transaction.atomic
+def invitation_create(*, organisation: Organisation, actor: User, email: str, role: str = "member") -> Invitation:
+    """Invite a colleague; only owners may invite. The e-mail goes out after commit."""
+    if not user_is_owner(user=actor, organisation=organisation):
+        raise PermissionDenied(_("Only owners of the organisation can invite colleagues."))
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email=email).exists():
+        raise ApplicationError(
+            _("%(email)s is already a member.") % {"email": email},
+            extra={"fields": {"email": [_("Already a member.")]}},
+        )
+    invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=actor)
+    link = f"{settings.SITE_URL}/accounts/invitations/{invitation.token}/"
+
+    def send() -> None:
+        with translation.override(actor.locale):
+            send_mail(
+                subject=_("Invitation to join %(name)s on Tsunagu") % {"name": organisation.name},
+                message=_("%(inviter)s invited you to join %(name)s on Tsunagu.\n\nAccept the invitation: %(link)s")
+                % {"inviter": actor.get_full_name(), "name": organisation.name, "link": link},
+                from_email=None,
+                recipient_list=[email],
+            )
+
+    transaction.on_commit(send)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    # Lock the invitation so two tabs accepting at once create one membership.
+    invitation = Invitation.objects.select_for_update().filter(token=token, accepted_at__isnull=True).first()
+    if invitation is None:
+        raise ApplicationError(_("This invitation is invalid or has already been used."))
+    if invitation.email != user.email.lower():
+        raise PermissionDenied(_("This invitation was sent to a different e-mail address."))
+    membership, _created = Membership.objects.get_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+@transaction.atomic
+def organisation_set_vetting(*, organisation: Organisation, actor: User, status: str) -> Organisation:
+    """Bureau staff grant or refuse access to restricted opportunities."""
+    if not (
+        actor.is_staff or Membership.objects.filter(user=actor, organisation__kind=Organisation.Kind.BUREAU).exists()
+    ):
+        raise PermissionDenied(_("Only bureau staff can vet organisations."))
+    if status not in Organisation.Vetting.values:
+        raise ApplicationError(_("Unknown vetting status."))
+    Organisation.objects.filter(pk=organisation.pk).update(
+        vetting_status=status, vetted_by=actor, vetted_at=timezone.now()
+    )
+    organisation.refresh_from_db()
+    return organisation

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from core.demo_loader import demo_is_loaded, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo market (SMEs, experts, buyers, needs, opportunities, persona logins)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when organisations already exist")
+        parser.add_argument("--seed", type=int, default=20261123)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and demo_is_loaded():
+            self.stdout.write("Demo data already present; nothing loaded.")
+            return
+        result = demo_load(seed=options["seed"])
+        self.stdout.write(f"Loaded {result['profiles']} profiles and {result['queries']} needs/opportunities.")

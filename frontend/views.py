@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.models import ExpertProfile, User
+from core.exceptions import ApplicationError
+from frontend.forms import SignupForm
+from opportunities import selectors as opportunity_selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "frontend/landing.html")
+    organisation = account_selectors.user_organisation(user=request.user)
+    expert = ExpertProfile.objects.filter(user=request.user).first()
+    context: dict[str, object] = {"organisation": organisation, "expert": expert}
+    if organisation is not None and organisation.kind == "sme":
+        needs = opportunity_selectors.need_list(user=request.user, filters={"q": request.GET.get("q", "")})
+        context["page"] = Paginator(needs, 20).get_page(request.GET.get("page"))
+    elif organisation is not None and organisation.kind == "buyer":
+        opportunities = opportunity_selectors.opportunity_list(
+            user=request.user, filters={"mine": True, "q": request.GET.get("q", "")}
+        )
+        context["page"] = Paginator(opportunities, 20).get_page(request.GET.get("page"))
+    return render(request, "frontend/home.html", context)
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_services.user_signup(locale=request.LANGUAGE_CODE, **form.cleaned_data)
+        except ApplicationError as exc:
+            for field, errors in exc.extra.get("fields", {}).items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            if not exc.extra.get("fields"):
+                form.add_error(None, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Tsunagu. Complete your profile to get better proposals."))
+            return redirect("home")
+    return render(
+        request,
+        "form_page.html",
+        {"form": form, "page_title": _("Create an account"), "submit_label": _("Sign up")},
+    )
+
+
+@login_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            assert isinstance(request.user, User)  # login_required
+            membership = account_services.invitation_accept(token=token, user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("You joined %(name)s.") % {"name": membership.organisation.name})
+            return redirect("home")
+    return render(request, "frontend/invitation.html", {"token": token})

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.fields import CodeListField
+from core.api.mixins import ApiAuthMixin
+from core.api.views import paginated_response
+from opportunities import selectors, services
+from opportunities.models import Status, TargetKind, VocabularyTerm
+
+
+class CommonFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    prefecture = serializers.CharField(required=False)
+    sector = serializers.CharField(required=False)
+    target = serializers.ChoiceField(choices=TargetKind.choices, required=False)
+    q = serializers.CharField(required=False, help_text="Words that must all appear in the title or description")
+
+
+class NeedOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    sectors = CodeListField()
+    prefecture = serializers.CharField()
+    target = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class NeedInputSerializer(serializers.Serializer):
+    category = serializers.CharField(required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    sectors = serializers.ListField(child=serializers.CharField(), required=False)
+    prefecture = serializers.CharField(required=False, allow_blank=True)
+    target = serializers.ChoiceField(choices=[TargetKind.EXPERT, TargetKind.BUYER], required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+
+class NeedListApi(ApiAuthMixin, APIView):
+    class FilterSerializer(CommonFilterSerializer):
+        category = serializers.CharField(required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses=NeedOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        needs = selectors.need_list(user=self.actor(request), filters=filters.validated_data)
+        return paginated_response(queryset=needs, serializer_class=NeedOutputSerializer, request=request, view=self)
+
+    @extend_schema(request=NeedInputSerializer, responses={201: NeedOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = NeedInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        need = services.need_create(actor=self.actor(request), data=serializer.validated_data)
+        need = selectors.need_get(user=self.actor(request), need_id=need.pk)
+        return Response(NeedOutputSerializer(need).data, status=status.HTTP_201_CREATED)
+
+
+class NeedDetailApi(ApiAuthMixin, APIView):
+    @extend_schema(responses=NeedOutputSerializer)
+    def get(self, request: Request, need_id: int) -> Response:
+        return Response(NeedOutputSerializer(selectors.need_get(user=self.actor(request), need_id=need_id)).data)
+
+    @extend_schema(request=NeedInputSerializer(partial=True), responses=NeedOutputSerializer)
+    def patch(self, request: Request, need_id: int) -> Response:
+        need = selectors.need_get(user=self.actor(request), need_id=need_id)
+        serializer = NeedInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.need_update(need=need, data=serializer.validated_data)
+        return Response(NeedOutputSerializer(selectors.need_get(user=self.actor(request), need_id=need_id)).data)
+
+
+class OpportunityOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    organisation_name = serializers.CharField(source="organisation.name")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    sectors = CodeListField()
+    prefecture = serializers.CharField()
+    target = serializers.CharField()
+    required_capabilities = CodeListField()
+    required_certifications = CodeListField()
+    deadline = serializers.DateField(allow_null=True)
+    budget_jpy = serializers.IntegerField(allow_null=True)
+    restricted = serializers.BooleanField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class OpportunityInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    sectors = serializers.ListField(child=serializers.CharField(), required=False)
+    prefecture = serializers.CharField(required=False, allow_blank=True)
+    required_capabilities = serializers.ListField(child=serializers.CharField(), required=False)
+    required_certifications = serializers.ListField(child=serializers.CharField(), required=False)
+    deadline = serializers.DateField(required=False, allow_null=True)
+    budget_jpy = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    restricted = serializers.BooleanField(required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+
+class OpportunityListApi(ApiAuthMixin, APIView):
+    class FilterSerializer(CommonFilterSerializer):
+        capability = serializers.CharField(required=False)
+        mine = serializers.BooleanField(required=False, help_text="Only my organisation's opportunities")
+
+    @extend_schema(parameters=[FilterSerializer], responses=OpportunityOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.opportunity_list(user=self.actor(request), filters=filters.validated_data)
+        return paginated_response(queryset=qs, serializer_class=OpportunityOutputSerializer, request=request, view=self)
+
+    @extend_schema(request=OpportunityInputSerializer, responses={201: OpportunityOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = OpportunityInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        opportunity = services.opportunity_create(actor=self.actor(request), data=serializer.validated_data)
+        opportunity = selectors.opportunity_get(user=self.actor(request), opportunity_id=opportunity.pk)
+        return Response(OpportunityOutputSerializer(opportunity).data, status=status.HTTP_201_CREATED)
+
+
+class OpportunityDetailApi(ApiAuthMixin, APIView):
+    @extend_schema(responses=OpportunityOutputSerializer)
+    def get(self, request: Request, opportunity_id: int) -> Response:
+        opportunity = selectors.opportunity_get(user=self.actor(request), opportunity_id=opportunity_id)
+        return Response(OpportunityOutputSerializer(opportunity).data)
+
+    @extend_schema(request=OpportunityInputSerializer(partial=True), responses=OpportunityOutputSerializer)
+    def patch(self, request: Request, opportunity_id: int) -> Response:
+        opportunity = selectors.opportunity_get_for_owner(user=self.actor(request), opportunity_id=opportunity_id)
+        serializer = OpportunityInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.opportunity_update(opportunity=opportunity, data=serializer.validated_data)
+        opportunity = selectors.opportunity_get(user=self.actor(request), opportunity_id=opportunity_id)
+        return Response(OpportunityOutputSerializer(opportunity).data)
+
+
+class VocabularyListApi(ApiAuthMixin, APIView):
+    class OutputSerializer(serializers.Serializer):
+        section = serializers.CharField()
+        code = serializers.CharField()
+        display = serializers.CharField(source="label", help_text="Label in the active language")
+        label_ja = serializers.CharField()
+        label_en = serializers.CharField()
+        aliases_ja = serializers.ListField(child=serializers.CharField())
+
+    class FilterSerializer(serializers.Serializer):
+        section = serializers.ChoiceField(choices=VocabularyTerm.Section.choices, required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = VocabularyTerm.objects.all()
+        if filters.validated_data.get("section"):
+            qs = qs.filter(section=filters.validated_data["section"])
+        # The vocabulary is small reference data: one unpaginated list.
+        return Response(self.OutputSerializer(qs, many=True).data)

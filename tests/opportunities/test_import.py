@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import ExpertProfile, Organisation
+from opportunities.models import Need, Opportunity
+from tests.factories import corporate_number
+
+pytestmark = pytest.mark.django_db
+
+PROFILES: list[dict[str, Any]] = [
+    {
+        "id": "sme-1",
+        "kind": "sme",
+        "name": "株式会社北上精密",
+        "prefecture": "03",
+        "description": "半導体製造装置向けの精密切削加工。",
+        "sectors": ["semiconductor"],
+        "capabilities": ["precision_machining"],
+        "certifications": ["iso9001"],
+        "industry": "manufacturing",
+        "employees": 45,
+        "capital_jpy": 20000000,
+        "corporate_number": corporate_number(123),
+    },
+    {"id": "sme-2", "kind": "sme", "name": "有限会社米沢工業", "prefecture": "06", "description": "板金とプレス。"},
+    {
+        "id": "buyer-1",
+        "kind": "buyer",
+        "name": "東北エレクトロン株式会社",
+        "prefecture": "04",
+        "sectors": ["semiconductor"],
+        "capacity": 5,
+    },
+    {
+        "id": "expert-1",
+        "kind": "expert",
+        "name": "佐藤 一郎",
+        "prefecture": "04",
+        "expert_type": "dx_coordinator",
+        "skills": ["dx.digitization"],
+        "regions": ["04", "07"],
+        "capacity": 2,
+        "active_engagements": 1,
+        "description": "製造業のデジタル化支援",
+    },
+]
+QUERIES: list[dict[str, Any]] = [
+    {
+        "id": "need-1",
+        "kind": "need",
+        "owner": "sme-1",
+        "target": "expert",
+        "title": "生産管理のIT化",
+        "description": "紙の台帳をやめたい",
+        "category": "dx.digitization",
+        "sectors": ["semiconductor"],
+        "prefecture": "03",
+    },
+    {
+        "id": "opp-1",
+        "kind": "opportunity",
+        "owner": "buyer-1",
+        "target": "sme",
+        "title": "精密部品の加工先",
+        "required_capabilities": ["precision_machining"],
+        "required_certifications": ["iso9001"],
+        "deadline": "2027-01-31",
+        "budget_jpy": 1000000,
+        "restricted": True,
+    },
+]
+
+
+def write(tmp_path: Path, name: str, rows: list[Any]) -> Path:
+    path = tmp_path / name
+    lines = [row if isinstance(row, str) else json.dumps(row, ensure_ascii=False) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def snapshot() -> tuple[int, int, int, int]:
+    return (
+        Organisation.objects.count(),
+        ExpertProfile.objects.count(),
+        Need.objects.count(),
+        Opportunity.objects.count(),
+    )
+
+
+def test_it_imports_a_good_file(tmp_path: Path) -> None:
+    call_command("import_profiles", str(write(tmp_path, "p.jsonl", PROFILES)))
+    call_command("import_queries", str(write(tmp_path, "q.jsonl", QUERIES)))
+    assert snapshot() == (3, 1, 1, 1)
+    sme = Organisation.objects.get(external_id="sme-1")
+    assert sme.size_class == "sme"
+    assert [t.code for t in sme.capabilities.all()] == ["precision_machining"]
+    expert = ExpertProfile.objects.get(external_id="expert-1")
+    assert sorted(t.code for t in expert.regions.all()) == ["04", "07"]
+    assert expert.active_engagements == 1
+    opp = Opportunity.objects.get(external_id="opp-1")
+    assert opp.organisation.external_id == "buyer-1"
+    assert opp.restricted is True
+    assert [t.code for t in opp.required_certifications.all()] == ["iso9001"]
+    assert Need.objects.get().status == "open"
+
+
+def test_it_reports_every_bad_line_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows: list[Any] = [
+        PROFILES[0],
+        {**PROFILES[1], "prefecture": "99"},  # line 2: unknown code
+        "{not json",  # line 3: malformed
+        {"id": "x", "kind": "sme"},  # line 4: missing name
+        {**PROFILES[2], "id": "sme-1"},  # line 5: duplicate id
+        {**PROFILES[3], "id": "expert-2", "capacity": -1},  # line 6: negative int
+        {**PROFILES[1], "id": "sme-9", "corporate_number": "1234567890123"},  # line 7: bad check digit
+    ]
+    path = write(tmp_path, "bad.jsonl", rows)
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_profiles", str(path))
+    err = capsys.readouterr().err
+    for line in (2, 3, 4, 5, 6, 7):
+        assert f"{path}:{line}: " in err, err
+    assert f"{path}:1: " not in err
+    assert "prefecture" in err and "duplicate id" in err and "法人番号" in err
+    assert snapshot() == (0, 0, 0, 0)
+
+
+def test_it_rejects_a_bad_last_line_without_partial_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("import_profiles", str(write(tmp_path, "p.jsonl", PROFILES)))
+    before = snapshot()
+    bad = [*QUERIES, {**QUERIES[0], "id": "need-2", "owner": "nobody"}]
+    path = write(tmp_path, "q.jsonl", bad)
+    with pytest.raises(CommandError):
+        call_command("import_queries", str(path))
+    assert f"{path}:3: field 'owner'" in capsys.readouterr().err
+    assert snapshot() == before
+
+
+def test_it_upserts_on_repeat_import(tmp_path: Path) -> None:
+    profiles = write(tmp_path, "p.jsonl", PROFILES)
+    queries = write(tmp_path, "q.jsonl", QUERIES)
+    for _ in range(2):
+        call_command("import_profiles", str(profiles))
+        call_command("import_queries", str(queries))
+    assert snapshot() == (3, 1, 1, 1)
+    changed = [{**PROFILES[0], "name": "株式会社北上精密（改称）", "sectors": []}, *PROFILES[1:]]
+    call_command("import_profiles", str(write(tmp_path, "p2.jsonl", changed)))
+    sme = Organisation.objects.get(external_id="sme-1")
+    assert sme.name == "株式会社北上精密（改称）"
+    assert sme.sectors.count() == 0
+    assert snapshot() == (3, 1, 1, 1)
+
+
+def test_it_refuses_a_corporate_number_held_by_another_organisation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Organisation.objects.create(kind="sme", name="既存株式会社", corporate_number=PROFILES[0]["corporate_number"])
+    path = write(tmp_path, "p.jsonl", PROFILES)
+    with pytest.raises(CommandError):
+        call_command("import_profiles", str(path))
+    assert f"{path}:1: field 'corporate_number'" in capsys.readouterr().err
+    assert Organisation.objects.count() == 1
+
+
+def test_it_round_trips_through_export(tmp_path: Path) -> None:
+    call_command("import_profiles", str(write(tmp_path, "p.jsonl", PROFILES)))
+    call_command("import_queries", str(write(tmp_path, "q.jsonl", QUERIES)))
+    Organisation.objects.create(kind="sme", name="画面から登録した会社", prefecture="02")
+    out_p, out_q = tmp_path / "out_p.jsonl", tmp_path / "out_q.jsonl"
+    call_command("export_profiles", str(out_p))
+    call_command("export_queries", str(out_q))
+    exported = [json.loads(line) for line in out_p.read_text(encoding="utf-8").splitlines()]
+    assert {p["id"] for p in exported} >= {"sme-1", "sme-2", "buyer-1", "expert-1"}
+    assert next(p for p in exported if p["id"] == "sme-1")["capabilities"] == ["precision_machining"]
+    before = snapshot()
+    call_command("import_profiles", str(out_p))
+    call_command("import_queries", str(out_q))
+    assert snapshot() == before
