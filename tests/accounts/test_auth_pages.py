@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from accounts.models import Membership, User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_signs_up_through_the_page_and_logs_in(client: Client) -> None:
+    page = client.get("/signup/")
+    assert page.status_code == 200
+    assert "新規登録" in page.content.decode()
+    response = client.post(
+        "/signup/",
+        {
+            "kind": "sme",
+            "organisation_name": "株式会社あおもりテック",
+            "full_name": "青森 花子",
+            "email": "hanako@example.jp",
+            "password": "kaisha-no-himitsu-9",
+        },
+    )
+    assert response.status_code == 302
+    membership = Membership.objects.get(user__email="hanako@example.jp")
+    assert membership.organisation.name == "株式会社あおもりテック"
+    assert "株式会社あおもりテック" in client.get("/").content.decode()
+
+
+def test_it_shows_field_errors_and_writes_nothing(client: Client) -> None:
+    response = client.post("/signup/", {"kind": "sme", "full_name": "x", "email": "bad", "password": "1"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'class="errorlist"' in body
+    assert User.objects.count() == 0
+
+
+def test_it_logs_in_and_out(client: Client) -> None:
+    UserFactory(email="taro@example.jp")
+    response = client.post("/accounts/login/", {"username": "taro@example.jp", "password": "pass-word-123"})
+    assert response.status_code == 302
+    assert client.get("/").context["user"].is_authenticated
+    client.post("/accounts/logout/")
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_it_resets_a_password_by_email(client: Client) -> None:
+    UserFactory(email="jiro@example.jp")
+    client.post("/accounts/password_reset/", {"email": "jiro@example.jp"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://\S+/accounts/reset/\S+/", mail.outbox[0].body)
+    assert link
+    path = link.group(0).split("testserver", 1)[-1]
+    form = client.get(path, follow=True)
+    assert form.status_code == 200
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "atarashii-pass-77", "new_password2": "atarashii-pass-77"}
+    )
+    assert done.status_code == 302
+    assert client.login(username="jiro@example.jp", password="atarashii-pass-77")
+
+
+def test_it_accepts_an_invitation(client: Client, owner: User, sme: object) -> None:
+    from accounts.services import invitation_create
+
+    invitation = invitation_create(organisation=sme, actor=owner, email="new@example.jp")  # type: ignore[arg-type]
+    invitee = UserFactory(email="new@example.jp")
+    client.force_login(invitee)
+    response = client.post(f"/accounts/invitations/{invitation.token}/")
+    assert response.status_code == 302
+    assert Membership.objects.filter(user=invitee, organisation=sme).exists()
+    again = client.post(f"/accounts/invitations/{invitation.token}/", follow=True)
+    assert "この招待は無効" in again.content.decode()
+
+
+def test_it_switches_to_english(client: Client) -> None:
+    assert "ログイン" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Log in" in client.get("/accounts/login/").content.decode()
