@@ -1,0 +1,1 @@
+"""Benchmarks for the ml engine: quality, market, learning, scale (python -m bench)."""

@@ -1,0 +1,242 @@
+"""Learning from outcomes: train, save, load and compare ranking models.
+
+A model directory is self-describing:
+
+    model.json   version, feature names, metrics, training-data hash, params
+    model.pkl    the fitted scikit-learn estimator (pickle)
+
+Labels are ``{"query", "id", "label"}`` with label accepted / declined /
+deal. The ranker predicts the probability that a proposed introduction is
+accepted (deal counts as accepted, with double weight, since it is the
+outcome the platform exists for); that probability is also the
+acceptance estimate the market policy uses.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ml.engine import FEATURES, Scorer, default_scorer, features_for_pairs
+from ml.index import Index
+
+MODEL_FORMAT = 1
+POSITIVE = {"accepted": 1, "deal": 1, "declined": 0}
+SAMPLE_WEIGHT = {"accepted": 1.0, "deal": 2.0, "declined": 1.0}
+# A candidate model must beat the current one by this much (AUC) to be promoted.
+PROMOTE_MARGIN = 0.005
+
+
+@dataclass
+class Model:
+    path: Path | None
+    meta: dict
+    estimator: object | None  # None = the untrained hand-weighted ranker
+
+    @property
+    def version(self) -> str:
+        return self.meta.get("version", "untrained")
+
+    def scorer(self) -> Scorer:
+        if self.estimator is None:
+            return default_scorer
+        est = self.estimator
+
+        def score(f: np.ndarray) -> np.ndarray:
+            if len(f) == 0:
+                return np.zeros(0)
+            return est.predict_proba(f.astype(np.float64))[:, 1]
+
+        return score
+
+
+def untrained() -> Model:
+    return Model(None, {"version": "untrained", "features": list(FEATURES)}, None)
+
+
+def load_model(path: str | Path | None) -> Model:
+    if path is None:
+        return untrained()
+    d = Path(path)
+    meta_path = d / "model.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(f"{d}: not a model directory (no model.json)")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("features") != list(FEATURES):
+        raise ValueError(f"{d}: model features {meta.get('features')} do not match the engine's {list(FEATURES)}")
+    with (d / "model.pkl").open("rb") as fh:
+        est = pickle.load(fh)
+    return Model(d, meta, est)
+
+
+def labels_hash(profiles: list[dict], queries: list[dict], labels: list[dict]) -> str:
+    h = hashlib.sha256()
+    for group in (profiles, queries, labels):
+        for obj in group:
+            h.update(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode())
+            h.update(b"\n")
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+NEGATIVES_PER_QUERY = 8
+NEGATIVE_WEIGHT = 0.5
+
+
+def labelled_matrix(
+    index: Index, queries: list[dict], labels: list[dict], *, negatives: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(X, y, weight, query position) for every label whose query and profile are known.
+
+    Logged labels only cover candidates that were shown, i.e. already near
+    the top; a model fitted on them alone never sees a poor candidate and may
+    rank one high. ``negatives`` random unlabelled candidates of the query's
+    target kind are therefore added per query as (down-weighted) negatives.
+    """
+    qpos = {q["id"]: i for i, q in enumerate(queries)}
+    pairs, ys, ws = [], [], []
+    labelled: dict[int, set[str]] = {}
+    for lab in labels:
+        if lab["query"] in qpos:
+            pairs.append((qpos[lab["query"]], lab["id"]))
+            ys.append(POSITIVE[lab["label"]])
+            ws.append(SAMPLE_WEIGHT[lab["label"]])
+            labelled.setdefault(qpos[lab["query"]], set()).add(lab["id"])
+    if negatives:
+        rng = np.random.default_rng(0)
+        for qi, seen in sorted(labelled.items()):
+            rows = index.rows_of_kind(queries[qi]["target"])
+            if len(rows) == 0:
+                continue
+            for r in rng.choice(rows, min(len(rows), negatives), replace=False):
+                cid = str(index.ids[int(r)])
+                if cid in seen or cid == queries[qi].get("owner"):
+                    continue
+                pairs.append((qi, cid))
+                ys.append(0)
+                ws.append(NEGATIVE_WEIGHT)
+    x, found = features_for_pairs(index, queries, pairs)
+    qs = np.array([p[0] for p in pairs], dtype=np.int64)
+    return x[found], np.array(ys)[found], np.array(ws)[found], qs[found]
+
+
+def holdout_split(query_ids: list[str], qs: np.ndarray, fraction: float = 0.25) -> np.ndarray:
+    """Boolean mask of held-out rows; split by query (stable hash), never by pair."""
+    held = np.array(
+        [int(hashlib.md5(q.encode()).hexdigest(), 16) % 1000 < fraction * 1000 for q in query_ids], dtype=bool
+    )
+    return held[qs] if len(qs) else np.zeros(0, dtype=bool)
+
+
+def metrics(scores: np.ndarray, y: np.ndarray, qs: np.ndarray) -> dict:
+    """AUC over all pairs, and mean per-query nDCG of accepted labels (ties broken pessimistically)."""
+    from sklearn.metrics import roc_auc_score
+
+    out: dict = {"pairs": int(len(y)), "positives": int(y.sum()) if len(y) else 0}
+    if len(y) == 0 or y.min() == y.max():
+        out["auc"] = None
+        out["ndcg"] = None
+        return out
+    out["auc"] = round(float(roc_auc_score(y, scores)), 5)
+    ndcgs = []
+    for q in np.unique(qs):
+        m = qs == q
+        yy, ss = y[m], scores[m]
+        if yy.sum() == 0 or yy.sum() == len(yy):
+            continue
+        order = np.lexsort((yy, -ss))  # ties: negatives first (pessimistic)
+        gains = yy[order] / np.log2(np.arange(2, len(yy) + 2))
+        ideal = np.sort(yy)[::-1] / np.log2(np.arange(2, len(yy) + 2))
+        ndcgs.append(gains.sum() / ideal.sum())
+    out["ndcg"] = round(float(np.mean(ndcgs)), 5) if ndcgs else None
+    out["queries"] = len(ndcgs)
+    return out
+
+
+def train_model(index: Index, profiles: list[dict], queries: list[dict], labels: list[dict], out_dir: str | Path) -> dict:
+    """Fit the ranker on outcome labels and write a versioned model directory.
+
+    A quarter of the queries (by a stable hash of their ids) is held out; the
+    metrics in model.json are measured there, for the trained model and for
+    the untrained ranker, so the record shows whether training helped.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    x, y, w, qs = labelled_matrix(index, queries, labels, negatives=NEGATIVES_PER_QUERY)
+    if len(y) < 10 or y.min() == y.max():
+        raise ValueError(f"not enough usable labels to train ({len(y)} pairs, {int(y.sum()) if len(y) else 0} positive)")
+    held = holdout_split([q["id"] for q in queries], qs)
+    if held.all() or not held.any():
+        held = np.zeros(len(y), dtype=bool)
+        held[::4] = True
+    tr = ~held
+    if y[tr].min() == y[tr].max():
+        raise ValueError("training split has a single class; need accepted and declined labels")
+    if tr.sum() >= 2000:
+        est = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.08, max_leaf_nodes=15, random_state=0)
+        kind = "hist_gradient_boosting"
+    else:
+        est = LogisticRegression(C=1.0, max_iter=1000)
+        kind = "logistic_regression"
+    est.fit(x[tr].astype(np.float64), y[tr], sample_weight=w[tr])
+    trained = est.predict_proba(x[held].astype(np.float64))[:, 1]
+    base = default_scorer(x[held])
+    m_tr = metrics(trained, y[held], qs[held])
+    m_base = metrics(base, y[held], qs[held])
+    # Refit on everything for the saved model; the held-out figures above stay
+    # the honest estimate.
+    est.fit(x.astype(np.float64), y, sample_weight=w)
+    digest = labels_hash(profiles, queries, labels)
+    version = time.strftime("%Y%m%d-%H%M%S") + "-" + digest[:8]
+    meta = {
+        "format": MODEL_FORMAT,
+        "version": version,
+        "estimator": kind,
+        "features": list(FEATURES),
+        "training_data_sha256": digest,
+        "labels": {"pairs": int(len(y)), "positives": int(y.sum()), "train": int(tr.sum()), "holdout": int(held.sum())},
+        "metrics": {"holdout": m_tr, "untrained_holdout": m_base},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".model-", dir=out.parent))
+    try:
+        with (tmp / "model.pkl").open("wb") as fh:
+            pickle.dump(est, fh)
+        (tmp / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return meta
+
+
+def evaluate_models(index: Index, model_a: Model, model_b: Model, queries: list[dict], labels: list[dict]) -> dict:
+    """Compare two models on labelled pairs. ``better`` says whether B should replace A."""
+    x, y, _, qs = labelled_matrix(index, queries, labels)
+    ma = metrics(model_a.scorer()(x), y, qs)
+    mb = metrics(model_b.scorer()(x), y, qs)
+    better = (
+        mb.get("auc") is not None
+        and ma.get("auc") is not None
+        and mb["auc"] >= ma["auc"] + PROMOTE_MARGIN
+        and (mb.get("ndcg") or 0.0) >= (ma.get("ndcg") or 0.0) - 0.01
+    )
+    return {
+        "a": {"model": model_a.version, **ma},
+        "b": {"model": model_b.version, **mb},
+        "better": bool(better),
+        "margin": PROMOTE_MARGIN,
+        "decision": "promote b" if better else "keep a",
+    }

@@ -1,0 +1,166 @@
+"""Japanese text normalisation and tokenisation.
+
+Why these choices:
+
+* NFKC first: source texts carry full-width Latin (ＳｉＣ), half-width kana and
+  Kangxi-radical look-alikes; NFKC maps them onto ordinary characters.
+* Katakana folding: loanwords are spelt many ways (ウェハ / ウエハー / ウェーハ).
+  Enlarging small vowels and dropping the long-vowel mark gives one key
+  (ウエハ) for all of them, for words and for character n-grams alike.
+* SudachiPy mode C keeps named entities and long units together; its
+  ``normalized_form`` unifies okurigana and some spellings. Mode A sub-tokens
+  are added too so a query for 装置 still meets 半導体製造装置.
+* Runs of adjacent nouns are also emitted joined (半導体+製造+装置 ->
+  半導体製造装置, and the adjacent pairs) because sudachidict-core splits many
+  technical compounds that matter as units.
+* Character 2/3-grams give robustness to spellings and words the dictionary
+  does not know.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SMALL_TO_LARGE = str.maketrans(
+    {
+        "ァ": "ア", "ィ": "イ", "ゥ": "ウ", "ェ": "エ", "ォ": "オ",
+        "ャ": "ヤ", "ュ": "ユ", "ョ": "ヨ", "ヮ": "ワ", "ヵ": "カ", "ヶ": "ケ",
+    }
+)
+_KATA_RUN = re.compile(r"[\u30A0-\u30FF]+")
+_SPACE = re.compile(r"\s+")
+# Characters that carry no meaning for n-grams (punctuation, symbols, spaces).
+_NON_CONTENT = re.compile(r"[\s\u3000-\u303F\uFF01-\uFF0F!-/:-@\[-`{-~・「」『』（）()【】〔〕、。，．､｡･]+")
+_ASCII_WORD = re.compile(r"^[a-z0-9][a-z0-9+\-./]*$")
+
+# Sudachi refuses very long inputs (byte limit); split beforehand.
+_MAX_CHARS = 4000
+
+
+@lru_cache(maxsize=200_000)
+def fold_token(token: str) -> str:
+    """fold_katakana for a single token; tokens repeat, so this is cached."""
+    return fold_katakana(token)
+
+
+def fold_katakana(text: str) -> str:
+    """ウェーハ / ウエハー / ウェハ -> ウエハ (only inside katakana runs)."""
+
+    def fold(m: re.Match[str]) -> str:
+        s = m.group(0).translate(_SMALL_TO_LARGE).replace("ー", "")
+        return s or m.group(0)
+
+    return _KATA_RUN.sub(fold, text)
+
+
+def normalize(text: str | None) -> str:
+    return _normalize(text or "")
+
+
+@lru_cache(maxsize=256)  # one document's text is normalised by several callers
+def _normalize(text: str) -> str:
+    """NFKC, lower case, folded katakana, single spaces."""
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = fold_katakana(t)
+    return _SPACE.sub(" ", t).strip()
+
+
+def compact(text: str | None) -> str:
+    """Normalised text without spaces and punctuation, for substring matching."""
+    return _compact(text or "")
+
+
+@lru_cache(maxsize=256)
+def _compact(text: str) -> str:
+    return _NON_CONTENT.sub("", normalize(text))
+
+
+@lru_cache(maxsize=1)
+def _tokenizers():
+    from sudachipy import Dictionary, SplitMode
+
+    dic = Dictionary(dict="core")
+    make = getattr(dic, "tokenizer", None) or dic.create
+    return make(mode=SplitMode.C), SplitMode.A
+
+
+_CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "接頭辞"}
+_STOP = {
+    "当社", "弊社", "私", "我々", "こと", "もの", "よう", "ため", "等", "など", "事", "物",
+    "行う", "居る", "為る", "する", "有る", "ある", "成る", "なる", "出来る", "できる", "いる",
+    "対応", "可能", "様", "方", "中", "的", "化", "性", "お", "ご", "御",
+    "考える", "思う", "求める", "探す", "希望", "募集", "探索", "必要", "件",
+    # English function words that survive as nouns in mixed text
+    "a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "with", "we", "our",
+    "is", "are", "be", "by", "at", "as", "from", "that", "this", "it", "us", "you",
+}
+
+
+def _chunks(text: str) -> list[str]:
+    if len(text) <= _MAX_CHARS:
+        return [text]
+    return [text[i : i + _MAX_CHARS] for i in range(0, len(text), _MAX_CHARS)]
+
+
+def tokenize(text: str | None) -> list[str]:
+    """Content-word tokens (with compounds and sub-tokens) of a text."""
+    t = normalize(text)
+    if not t:
+        return []
+    tok, mode_a = _tokenizers()
+    out: list[str] = []
+    for piece in _chunks(t):
+        run: list[str] = []  # current run of adjacent nouns
+
+        def flush() -> None:
+            if len(run) >= 2:
+                # adjacent pairs and the whole run (capped: long runs are rare noise)
+                for i in range(len(run) - 1):
+                    out.append(run[i] + run[i + 1])
+                if 2 < len(run) <= 5:
+                    out.append("".join(run))
+            run.clear()
+
+        for m in tok.tokenize(piece):
+            pos = m.part_of_speech()
+            p0 = pos[0]
+            if p0 not in _CONTENT_POS:
+                flush()
+                continue
+            surface = m.surface()
+            # Sudachi "normalises" English words to katakana readings (we -> ウィー);
+            # keep Latin-script words as written.
+            norm = surface if surface.isascii() else fold_token(m.normalized_form().lower())
+            if p0 == "名詞" and pos[1] != "数詞":
+                run.append(norm)
+            else:
+                flush()
+            if norm in _STOP or (len(norm) == 1 and not norm.isalnum()):
+                continue
+            if p0 == "名詞" and pos[1] == "数詞" and not _ASCII_WORD.match(norm):
+                continue
+            out.append(norm)
+            if len(m.surface()) >= 3:
+                subs = m.split(mode_a)
+                if len(subs) > 1:
+                    for s in subs:
+                        sn = fold_token(s.normalized_form().lower())
+                        if len(sn) >= 2 and sn not in _STOP:
+                            out.append(sn)
+        flush()
+    return out
+
+
+def char_ngrams(text: str | None, ns: tuple[int, ...] = (2, 3)) -> list[str]:
+    """Character n-grams of the compacted text (spelling-robust features)."""
+    c = compact(text)
+    grams: list[str] = []
+    for n in ns:
+        if len(c) >= n:
+            grams.extend(c[i : i + n] for i in range(len(c) - n + 1))
+    if not grams and c:
+        grams.append(c)
+    return grams
