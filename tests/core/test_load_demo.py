@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import ExpertProfile, Organisation
+from opportunities.models import Need, Opportunity
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_loads_a_believable_market_once(client: Client) -> None:
+    call_command("load_demo", "--if-empty")
+    smes = Organisation.objects.filter(kind="sme")
+    assert smes.count() >= 300
+    assert smes.filter(prefecture__in=["02", "03", "04", "05", "06", "07"]).count() >= 150
+    assert smes.exclude(prefecture__in=["02", "03", "04", "05", "06", "07"]).exists()
+    assert ExpertProfile.objects.count() >= 40
+    assert ExpertProfile.objects.values("expert_type").distinct().count() >= 4
+    assert Organisation.objects.filter(kind="buyer").count() >= 15
+    assert Need.objects.count() >= 150
+    assert Opportunity.objects.count() >= 40
+    assert {o.size_class for o in smes} >= {"small", "sme", "large"}
+    counts = (Organisation.objects.count(), Need.objects.count())
+    call_command("load_demo", "--if-empty")
+    assert (Organisation.objects.count(), Need.objects.count()) == counts
+
+    for email in ("sme@demo.tsunagu.jp", "expert@demo.tsunagu.jp", "buyer@demo.tsunagu.jp", "bureau@demo.tsunagu.jp"):
+        assert client.login(username=email, password="tsunagu-demo-2026"), email
+        assert client.get("/").status_code == 200
+        client.logout()
