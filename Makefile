@@ -21,7 +21,7 @@ install: $(STAMP)
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
-	$(PY) manage.py demo_logins
+	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py demo_logins
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium (no downloaded browser). Installed when
