@@ -165,8 +165,6 @@ class VocabularyListApi(ApiAuthMixin, APIView):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = VocabularyTerm.objects.all()
-        if filters.validated_data.get("section"):
-            qs = qs.filter(section=filters.validated_data["section"])
+        terms = selectors.vocabulary_term_list(section=filters.validated_data.get("section"))
         # The vocabulary is small reference data: one unpaginated list.
-        return Response(self.OutputSerializer(qs, many=True).data)
+        return Response(self.OutputSerializer(terms, many=True).data)
