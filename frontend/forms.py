@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Membership
+from accounts.rules import corporate_number_is_valid
 from opportunities import vocabulary
+from opportunities.models import Status, TargetKind
 
 
 class SignupForm(forms.Form):
@@ -47,3 +54,301 @@ class SignupForm(forms.Form):
         if data.get("kind") in {"sme", "buyer", "support_org"} and not data.get("organisation_name"):
             self.add_error("organisation_name", _("Enter the name of your organisation."))
         return data
+
+
+# --- Vocabulary-backed choices -------------------------------------------------
+# Choices are callables so they are computed per form in the active language.
+
+BLANK = ("", "—")
+ALL = ("", _("All"))
+
+# Need categories are coded "<group>.<name>"; the vocabulary has no group labels.
+# TODO(opportunities): move these into vocabulary.json as a "need_category_groups" section.
+CATEGORY_GROUP_LABELS = {
+    "price": _("Prices and cost pass-through"),
+    "trade": _("Fair trade"),
+    "tax": _("Tax"),
+    "finance": _("Finance"),
+    "labour": _("Labour"),
+    "hr": _("Human resources"),
+    "prod": _("Productivity"),
+    "dx": _("Digital transformation (DX)"),
+    "sales": _("Sales and markets"),
+    "restructure": _("Business restructuring"),
+    "gx": _("Green transformation (GX)"),
+    "succession": _("Succession and M&A"),
+    "rnd": _("Research and development"),
+    "region": _("Regional business"),
+    "growth": _("Growth sectors"),
+    "subsidy": _("Subsidies"),
+    "startup": _("Founding a business"),
+}
+
+
+def need_category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, text in vocabulary.choices("need_categories"):
+        groups.setdefault(code.split(".", 1)[0], []).append((code, text))
+    return [(str(CATEGORY_GROUP_LABELS.get(group, group)), items) for group, items in groups.items()]
+
+
+def prefecture_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Prefectures grouped by region (北海道, 東北, …) in vocabulary order."""
+    groups: dict[str, list[tuple[str, str]]] = {code: [] for code in vocabulary.entries("regions")}
+    for code, entry in vocabulary.entries("prefectures").items():
+        groups.setdefault(entry.get("region", ""), []).append((code, vocabulary.label("prefectures", code)))
+    return [(vocabulary.label("regions", region), items) for region, items in groups.items() if items]
+
+
+def _with_blank(choices: Callable[[], list[Any]], blank: Any = BLANK) -> Callable[[], list[Any]]:
+    return lambda: [blank, *choices()]
+
+
+def _section(section: str) -> Callable[[], list[tuple[str, str]]]:
+    return lambda: vocabulary.choices(section)
+
+
+class GroupedCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Checkboxes with one <fieldset><legend> per choice group, laid out in columns.
+
+    `select_all=True` adds "select all / clear" buttons per group (progressive
+    enhancement by frontend/js/checkbox-groups.js; without JS they are absent).
+    """
+
+    template_name = "frontend/widgets/grouped_checkboxes.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, select_all: bool = False) -> None:
+        super().__init__(attrs)
+        self.select_all = select_all
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["select_all"] = self.select_all
+        return context
+
+
+def _terms(label: Any, section: str, *, help_text: Any = "", select_all: bool = False) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        required=False,
+        choices=_section(section),
+        widget=GroupedCheckboxSelectMultiple(select_all=select_all),
+        help_text=help_text,
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+def _nfkc(value: str) -> str:
+    # Full-width digits and hyphens are common in Japanese input.
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+class StatusFormMixin:
+    """Status is draft/open when editing; a closed record may stay closed (or be reopened)."""
+
+    def __init__(self, *args: Any, allow_closed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if allow_closed:
+            status = self.fields["status"]  # type: ignore[attr-defined]
+            status.choices = [*status.choices, (Status.CLOSED, Status.CLOSED.label)]
+
+
+# --- Organisation --------------------------------------------------------------
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    corporate_number = forms.CharField(
+        label=_("Corporate number (法人番号)"),
+        required=False,
+        max_length=20,
+        help_text=_("13 digits. Leave empty for sole proprietors."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    prefecture = forms.ChoiceField(label=_("Prefecture"), required=False, choices=_with_blank(prefecture_choices))
+    industry = forms.ChoiceField(
+        label=_("Industry"),
+        required=False,
+        choices=_with_blank(_section("industries")),
+        help_text=_("Used with capital and employees to work out the SME size class."),
+    )
+    capital_jpy = forms.IntegerField(label=_("Capital (yen)"), required=False, min_value=0)
+    employees = forms.IntegerField(label=_("Employees"), required=False, min_value=0)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What you make, what you are good at, who your customers are."),
+    )
+    sectors = _terms(_("Sectors"), "sectors")
+    capabilities = _terms(_("Capabilities"), "capabilities")
+    certifications = _terms(_("Certifications"), "certifications")
+    contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=150)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), required=False, max_length=30)
+
+    def clean_corporate_number(self) -> str:
+        value = _nfkc(self.cleaned_data.get("corporate_number", "")).replace("-", "").replace(" ", "")
+        if value and not corporate_number_is_valid(value):
+            raise forms.ValidationError(_("Enter a valid corporate number: 13 digits with a correct check digit."))
+        return value
+
+
+# --- Needs ---------------------------------------------------------------------
+
+
+class NeedForm(StatusFormMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=_with_blank(need_category_choices))
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The situation, what you have tried, and what a good result would be."),
+    )
+    target = forms.ChoiceField(label=_("Looking for"), choices=TargetKind.choices, initial=TargetKind.EXPERT)
+    prefecture = forms.ChoiceField(label=_("Prefecture"), required=False, choices=_with_blank(prefecture_choices))
+    sectors = _terms(_("Sectors"), "sectors")
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(Status.DRAFT, Status.DRAFT.label), (Status.OPEN, Status.OPEN.label)],
+        initial=Status.OPEN,
+        help_text=_("Only open needs receive proposals."),
+    )
+
+
+# --- Opportunities -------------------------------------------------------------
+
+
+class OpportunityForm(StatusFormMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    target = forms.ChoiceField(label=_("Looking for"), choices=TargetKind.choices, initial=TargetKind.SME)
+    sectors = _terms(_("Sectors"), "sectors")
+    required_capabilities = _terms(_("Required capabilities"), "capabilities")
+    required_certifications = _terms(
+        _("Mandatory certifications"),
+        "certifications",
+        help_text=_("Suppliers without these certifications are not proposed."),
+    )
+    prefecture = forms.ChoiceField(
+        label=_("Place of delivery"), required=False, choices=_with_blank(prefecture_choices)
+    )
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
+    budget_jpy = forms.IntegerField(label=_("Budget (yen)"), required=False, min_value=0)
+    restricted = forms.BooleanField(
+        label=_("Restricted"),
+        required=False,
+        help_text=_("Only organisations vetted by the bureau can see and answer it."),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(Status.DRAFT, Status.DRAFT.label), (Status.OPEN, Status.OPEN.label)],
+        initial=Status.OPEN,
+    )
+
+    def clean_deadline(self) -> date | None:
+        deadline: date | None = self.cleaned_data.get("deadline")
+        # Only a newly entered deadline must lie ahead; an old one may be kept as it is.
+        if deadline and "deadline" in self.changed_data and deadline < timezone.localdate():
+            raise forms.ValidationError(_("The deadline cannot be in the past."))
+        return deadline
+
+
+# --- Experts -------------------------------------------------------------------
+
+
+class ExpertProfileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    expert_type = forms.ChoiceField(label=_("Expert type"), choices=_with_blank(_section("expert_types")))
+    prefecture = forms.ChoiceField(label=_("Base prefecture"), required=False, choices=_with_blank(prefecture_choices))
+    bio = forms.CharField(
+        label=_("Profile"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Career, industries you know, typical results."),
+    )
+    skills = forms.MultipleChoiceField(
+        label=_("Skills"),
+        required=False,
+        choices=need_category_choices,
+        widget=GroupedCheckboxSelectMultiple(),
+        help_text=_("The kinds of needs you can help with."),
+    )
+    sectors = _terms(_("Sectors"), "sectors")
+    regions = forms.MultipleChoiceField(
+        label=_("Regions served"),
+        required=False,
+        choices=prefecture_choices,
+        widget=GroupedCheckboxSelectMultiple(select_all=True),
+        help_text=_("Leave all unticked if you work nationwide."),
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        min_value=0,
+        max_value=100,
+        help_text=_("How many engagements you can take on at the same time."),
+    )
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), required=False, max_length=30)
+
+
+# --- Members -------------------------------------------------------------------
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+# --- List filters (GET) --------------------------------------------------------
+
+
+class NeedFilterForm(forms.Form):
+    q = forms.CharField(label=_("Keywords"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(lambda: Status.choices, ALL))
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=_with_blank(need_category_choices, ALL))
+    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=_with_blank(_section("sectors"), ALL))
+    prefecture = forms.ChoiceField(label=_("Prefecture"), required=False, choices=_with_blank(prefecture_choices, ALL))
+
+
+class OpportunityFilterForm(forms.Form):
+    q = forms.CharField(label=_("Keywords"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(lambda: Status.choices, ALL))
+    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=_with_blank(_section("sectors"), ALL))
+    capability = forms.ChoiceField(
+        label=_("Capability"), required=False, choices=_with_blank(_section("capabilities"), ALL)
+    )
+    prefecture = forms.ChoiceField(label=_("Prefecture"), required=False, choices=_with_blank(prefecture_choices, ALL))
+
+
+# --- Introductions -------------------------------------------------------------
+
+
+class IntroductionMessageForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class IntroductionFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from matching.models import Introduction
+
+        super().__init__(*args, **kwargs)
+        state = self.fields["state"]
+        assert isinstance(state, forms.ChoiceField)
+        # Proposed and dismissed rows are the requester's private shortlist; a candidate never sees them.
+        hidden = {Introduction.State.PROPOSED, Introduction.State.DISMISSED}
+        state.choices = [ALL, *[(v, label) for v, label in Introduction.State.choices if v not in hidden]]

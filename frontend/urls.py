@@ -8,4 +8,29 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("accounts/invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    # Organisation (SME, buyer, support organisation)
+    path("organisation/", views.organisation_edit, name="organisation-edit"),
+    path("organisation/members/", views.organisation_members, name="organisation-members"),
+    # SME needs
+    path("needs/", views.need_list, name="need-list"),
+    path("needs/new/", views.need_create, name="need-create"),
+    path("needs/<int:pk>/", views.need_detail, name="need-detail"),
+    path("needs/<int:pk>/edit/", views.need_edit, name="need-edit"),
+    path("needs/<int:pk>/close/", views.need_close, name="need-close"),
+    # Buyer opportunities
+    path("opportunities/", views.opportunity_list, name="opportunity-list"),
+    path("opportunities/new/", views.opportunity_create, name="opportunity-create"),
+    path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity-detail"),
+    path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity-edit"),
+    path("opportunities/<int:pk>/close/", views.opportunity_close, name="opportunity-close"),
+    # Experts
+    path("expert/profile/", views.expert_profile, name="expert-profile"),
+    # Matching: proposals, requests, the candidate's inbox
+    path("recommendations/<int:pk>/request/", views.recommendation_request, name="recommendation-request"),
+    path("introductions/", views.introduction_inbox, name="introduction-inbox"),
+    path("introductions/<int:pk>/", views.introduction_detail, name="introduction-detail"),
+    path("introductions/<int:pk>/accept/", views.introduction_accept, name="introduction-accept"),
+    path("introductions/<int:pk>/decline/", views.introduction_decline, name="introduction-decline"),
+    # Bureau
+    path("bureau/", views.bureau_dashboard, name="bureau-dashboard"),
 ]

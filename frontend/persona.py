@@ -1,0 +1,105 @@
+"""Who is looking at the page: organisation kind, expert profile, owner flag.
+
+Computed once per request and cached on it, so the navigation, the views and
+the templates never repeat the look-ups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts import selectors as account_selectors
+from accounts.models import ExpertProfile, Organisation, User
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url: str
+    active: bool = False
+
+
+@dataclass
+class Persona:
+    user: User
+    organisation: Organisation | None
+    expert: ExpertProfile | None
+    nav: list[NavItem] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str | None:
+        if self.organisation is not None:
+            return self.organisation.kind
+        if self.expert is not None:
+            return "expert"
+        if self.user.is_staff:
+            return Organisation.Kind.BUREAU
+        return None
+
+    @property
+    def is_sme(self) -> bool:
+        return self.organisation is not None and self.organisation.kind == Organisation.Kind.SME
+
+    @property
+    def is_buyer(self) -> bool:
+        return self.organisation is not None and self.organisation.kind == Organisation.Kind.BUYER
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.kind == Organisation.Kind.BUREAU
+
+    @cached_property
+    def is_owner(self) -> bool:
+        if self.organisation is None:
+            return False
+        return account_selectors.user_is_owner(user=self.user, organisation=self.organisation)
+
+
+def _expert_for(user: User) -> ExpertProfile | None:
+    # accounts.selectors.expert_profile_for_user prefetches three relations and
+    # raises when missing; the header only needs to know whether one exists.
+    # TODO(accounts): a `user_expert_profile(*, user) -> ExpertProfile | None` selector.
+    return ExpertProfile.objects.filter(user=user).only("id", "name", "user_id").first()
+
+
+def _nav(request: HttpRequest, persona: Persona) -> list[NavItem]:
+    items: list[tuple[str | Promise, str]] = []
+    if persona.is_sme:
+        items += [(_("Home"), reverse("home")), (_("Needs"), reverse("need-list"))]
+    if persona.is_buyer:
+        items += [(_("Opportunities"), reverse("opportunity-list"))]
+    if persona.expert is not None:
+        items += [(_("Profile"), reverse("expert-profile")), (_("Requests"), reverse("introduction-inbox"))]
+    if persona.is_bureau:
+        items += [(_("Dashboard"), reverse("bureau-dashboard"))]
+    if persona.organisation is not None and persona.organisation.kind != Organisation.Kind.BUREAU:
+        items += [(_("Company"), reverse("organisation-edit"))]
+    path = request.path
+    nav = []
+    for label, url in items:
+        active = path == url if url == "/" else path.startswith(url)
+        nav.append(NavItem(label=label, url=url, active=active))
+    # "Company" covers the members page too.
+    if path.startswith("/organisation/"):
+        nav = [NavItem(i.label, i.url, i.url.startswith("/organisation/")) for i in nav]
+    return nav
+
+
+def get_persona(request: HttpRequest) -> Persona | None:
+    if not request.user.is_authenticated:
+        return None
+    cached = getattr(request, "_tsunagu_persona", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    assert isinstance(user, User)
+    persona = Persona(user=user, organisation=account_selectors.user_organisation(user=user), expert=_expert_for(user))
+    persona.nav = _nav(request, persona)
+    request._tsunagu_persona = persona  # type: ignore[attr-defined]
+    return persona

@@ -1,0 +1,48 @@
+"""Server-rendered pages, one module per area; urls.py imports them from here."""
+
+from __future__ import annotations
+
+from frontend.views.accounts import home, invitation_accept, signup
+from frontend.views.bureau import bureau_dashboard
+from frontend.views.expert import expert_profile
+from frontend.views.matching import (
+    introduction_accept,
+    introduction_decline,
+    introduction_detail,
+    introduction_inbox,
+    recommendation_request,
+)
+from frontend.views.needs import need_close, need_create, need_detail, need_edit, need_list
+from frontend.views.opportunities import (
+    opportunity_close,
+    opportunity_create,
+    opportunity_detail,
+    opportunity_edit,
+    opportunity_list,
+)
+from frontend.views.organisation import organisation_edit, organisation_members
+
+__all__ = [
+    "bureau_dashboard",
+    "expert_profile",
+    "home",
+    "introduction_accept",
+    "introduction_decline",
+    "introduction_detail",
+    "introduction_inbox",
+    "invitation_accept",
+    "need_close",
+    "need_create",
+    "need_detail",
+    "need_edit",
+    "need_list",
+    "opportunity_close",
+    "opportunity_create",
+    "opportunity_detail",
+    "opportunity_edit",
+    "opportunity_list",
+    "organisation_edit",
+    "organisation_members",
+    "recommendation_request",
+    "signup",
+]
