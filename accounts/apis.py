@@ -111,7 +111,9 @@ class OrganisationDetailApi(ApiAuthMixin, APIView):
         organisation = selectors.organisation_get_for_user(user=self.actor(request))
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.organisation_update(organisation=organisation, actor=self.actor(request), data=serializer.validated_data)
+        services.organisation_update(
+            organisation=organisation, actor=self.actor(request), data=serializer.validated_data
+        )
         organisation = selectors.organisation_get_for_user(user=self.actor(request))
         return Response(OrganisationOutputSerializer(organisation).data)
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from accounts.models import ExpertProfile, Membership, Organisation, User
+from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from core.exceptions import NotFound
 
 ORGANISATION_TERMS = ("sectors", "capabilities", "certifications")
@@ -35,8 +35,22 @@ def organisation_get_for_user(*, user: User) -> Organisation:
     return Organisation.objects.prefetch_related(*ORGANISATION_TERMS).get(pk=organisation.pk)
 
 
-def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
-    return Membership.objects.filter(organisation=organisation).select_related("user").order_by("created_at")
+def organisation_members(*, organisation: Organisation, q: str = "") -> QuerySet[Membership]:
+    members = Membership.objects.filter(organisation=organisation).select_related("user").order_by("created_at")
+    for word in q.split():
+        members = members.filter(Q(user__email__icontains=word) | Q(user__full_name__icontains=word))
+    return members
+
+
+def invitation_list_pending(*, organisation: Organisation) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True).order_by("-created_at")
+
+
+def user_expert_profile(*, user: User) -> ExpertProfile | None:
+    """The user's expert profile, if they registered as an expert."""
+    if not user.is_authenticated:
+        return None
+    return ExpertProfile.objects.filter(user=user).first()
 
 
 def expert_profile_for_user(*, user: User) -> ExpertProfile:

@@ -62,10 +62,7 @@ class Persona:
 
 
 def _expert_for(user: User) -> ExpertProfile | None:
-    # accounts.selectors.expert_profile_for_user prefetches three relations and
-    # raises when missing; the header only needs to know whether one exists.
-    # TODO(accounts): a `user_expert_profile(*, user) -> ExpertProfile | None` selector.
-    return ExpertProfile.objects.filter(user=user).only("id", "name", "user_id").first()
+    return account_selectors.user_expert_profile(user=user)
 
 
 def _nav(request: HttpRequest, persona: Persona) -> list[NavItem]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.models import ExpertProfile, User
+from accounts.models import User
 from core.exceptions import ApplicationError
 from frontend.forms import SignupForm
 from opportunities import selectors as opportunity_selectors
@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "frontend/landing.html")
     organisation = account_selectors.user_organisation(user=request.user)
-    expert = ExpertProfile.objects.filter(user=request.user).first()
+    expert = account_selectors.user_expert_profile(user=request.user)
     context: dict[str, object] = {"organisation": organisation, "expert": expert}
     if organisation is not None and organisation.kind == "sme":
         needs = opportunity_selectors.need_list(user=request.user, filters={"q": request.GET.get("q", "")})
