@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import signals
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from accounts.selectors import user_is_owner
 from core.exceptions import ApplicationError, PermissionDenied
@@ -99,6 +100,7 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
             "certifications": ("certifications", data.get("certifications")),
         },
     )
+    signals.profile_changed.send(sender=Organisation, organisation_id=organisation.pk, expert_id=None)
     return organisation
 
 
@@ -120,6 +122,7 @@ def expert_profile_update(*, profile: ExpertProfile, data: dict[str, Any]) -> Ex
         },
         term_map,
     )
+    signals.profile_changed.send(sender=ExpertProfile, organisation_id=None, expert_id=profile.pk)
     return profile
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from accounts.interchange import profiles_import
 from accounts.models import ExpertProfile, Membership, Organisation, User
 from core.demo.market import build_market
+from matching.services.recommendations import recommendations_refresh_all
 from opportunities.interchange import queries_import
 
 BUREAU_ORG_NAME = "東北経済産業局 産業部"
@@ -75,6 +76,8 @@ def demo_load(*, seed: int = 20261123) -> dict[str, Any]:
         codename="change_organisation"
     )
     user.user_permissions.add(*perms)
+    # Proposals for every open query, computed once the import has committed.
+    recommendations_refresh_all(reason="demo")
     return {
         "profiles": profiles.created + profiles.updated,
         "queries": queries.created + queries.updated,

@@ -1,0 +1,14 @@
+"""Extension hooks of the accounts app.
+
+profile_changed(sender=Organisation|ExpertProfile, organisation_id=int|None, expert_id=int|None)
+    Sent inside the transaction of every update of an organisation profile or
+    an expert profile. Receivers that start background work must defer it
+    with transaction.on_commit. The matching app listens to refresh the
+    recommendations where the profile is a candidate.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+profile_changed = Signal()

@@ -1,0 +1,430 @@
+"""The introduction lifecycle: one service per transition.
+
+Every transition is atomic, moves the row with a compare-and-set update
+(`filter(pk=…, status__in=OLD).update(status=NEW) == 1`) so that of many
+concurrent identical requests exactly one wins and writes the event, and
+schedules notifications with transaction.on_commit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ExpertProfile, User
+from core.exceptions import ApplicationError, PermissionDenied
+from matching import conf
+from matching.models import Engagement, Introduction, IntroductionEvent, Outcome, Recommendation
+from matching.selectors import CANDIDATE, REQUESTER, conflict_exists, introduction_sides
+from opportunities.models import Status
+
+State = Introduction.State
+SYSTEM = "system"
+
+OPEN_STATES = (State.PROPOSED, State.REQUESTED, State.ACCEPTED)
+OUTCOME_STATES = (State.ACCEPTED, State.ENGAGED, State.COMPLETED, State.NO_DEAL)
+
+
+def _schedule_notifications(event: IntroductionEvent) -> None:
+    from matching.tasks import notifications_send_for_event as notifications_send_for_event_task
+    from matching.tasks import send_task
+
+    event_id = event.pk
+    transaction.on_commit(lambda: send_task(notifications_send_for_event_task, event_id=event_id))
+
+
+def _require_side(*, actor: User, introduction: Introduction, side: str) -> str:
+    if side not in introduction_sides(user=actor, introduction=introduction):
+        if side == REQUESTER:
+            raise PermissionDenied(_("Only the side that asked for this introduction can do this."))
+        raise PermissionDenied(_("Only the recommended candidate can do this."))
+    return side
+
+
+def _either_side(*, actor: User, introduction: Introduction) -> str:
+    sides = introduction_sides(user=actor, introduction=introduction)
+    if not sides:
+        raise PermissionDenied(_("You are not part of this introduction."))
+    return REQUESTER if REQUESTER in sides else CANDIDATE
+
+
+def _transition(
+    *,
+    introduction: Introduction,
+    from_states: tuple[str, ...],
+    to_state: str,
+    actor: User | None,
+    side: str,
+    note: str = "",
+    fields: dict[str, Any] | None = None,
+) -> IntroductionEvent:
+    """Move an introduction to `to_state` if it is still in one of `from_states`; must run inside atomic."""
+    # Lock the row so the event records the state we really left (on PostgreSQL);
+    # the compare-and-set below is what guarantees a single winner on every backend.
+    current = Introduction.objects.select_for_update().filter(pk=introduction.pk).values_list("status", flat=True)
+    previous = current.first()
+    updated = Introduction.objects.filter(pk=introduction.pk, status__in=from_states).update(
+        status=to_state, updated_at=timezone.now(), **(fields or {})
+    )
+    if updated != 1:
+        raise ApplicationError(
+            _("This introduction is %(state)s; it cannot become %(target)s.")
+            % {"state": State(previous).label if previous else "?", "target": State(to_state).label},
+            extra={"code": "invalid_state", "state": previous},
+        )
+    event = IntroductionEvent.objects.create(
+        introduction_id=introduction.pk,
+        actor=actor,
+        actor_side=side,
+        from_state=previous or "",
+        to_state=to_state,
+        note=note,
+    )
+    introduction.refresh_from_db()
+    _schedule_notifications(event)
+    return event
+
+
+def _query_is_open(introduction: Introduction | Recommendation) -> bool:
+    return bool(introduction.query.status == Status.OPEN)
+
+
+@transaction.atomic
+def introduction_propose(*, actor: User, recommendation: Recommendation) -> Introduction:
+    """The proposed introduction for a recommendation, created on first use.
+
+    Introductions are created lazily (when the requester requests or dismisses
+    a recommendation), not at every refresh: recommendations are rewritten by
+    each refresh, whereas an introduction is a durable record of a decision.
+    """
+    if REQUESTER not in _sides_for_recommendation(actor, recommendation):
+        raise PermissionDenied(_("Only the side that owns this need or opportunity can do this."))
+    query_org_id = recommendation.query_organisation_id
+    if conflict_exists(
+        query_organisation_id=query_org_id,
+        expert_id=recommendation.expert_id,
+        organisation_id=recommendation.organisation_id,
+    ):
+        raise ApplicationError(_("A declared conflict of interest forbids this introduction."), {"code": "conflict"})
+    existing = Introduction.objects.filter(
+        query_key=recommendation.query_key, candidate_key=recommendation.candidate_key
+    ).first()
+    if existing is not None:
+        return existing
+    introduction = Introduction(
+        need_id=recommendation.need_id,
+        opportunity_id=recommendation.opportunity_id,
+        expert_id=recommendation.expert_id,
+        organisation_id=recommendation.organisation_id,
+        rank=recommendation.rank,
+        score=recommendation.score,
+        model_version=recommendation.model_version,
+        policy=recommendation.policy,
+    )
+    introduction.fill_keys()
+    try:
+        # A savepoint, so that losing the race to a concurrent propose keeps the outer transaction usable.
+        with transaction.atomic():
+            introduction.save()
+    except IntegrityError:
+        return Introduction.objects.get(query_key=introduction.query_key, candidate_key=introduction.candidate_key)
+    IntroductionEvent.objects.create(
+        introduction=introduction, actor=actor, actor_side=REQUESTER, from_state="", to_state=State.PROPOSED
+    )
+    return introduction
+
+
+def _sides_for_recommendation(actor: User, recommendation: Recommendation) -> set[str]:
+    from accounts.selectors import user_organisation_ids
+
+    return {REQUESTER} if recommendation.query_organisation_id in user_organisation_ids(user=actor) else set()
+
+
+@transaction.atomic
+def introduction_request(*, actor: User, introduction: Introduction, message: str = "") -> Introduction:
+    _require_side(actor=actor, introduction=introduction, side=REQUESTER)
+    if not _query_is_open(introduction):
+        raise ApplicationError(_("Only open needs and opportunities can ask for introductions."))
+    if conflict_exists(
+        query_organisation_id=introduction.query_organisation_id,
+        expert_id=introduction.expert_id,
+        organisation_id=introduction.organisation_id,
+    ):
+        raise ApplicationError(_("A declared conflict of interest forbids this introduction."), {"code": "conflict"})
+    _transition(
+        introduction=introduction,
+        from_states=(State.PROPOSED,),
+        to_state=State.REQUESTED,
+        actor=actor,
+        side=REQUESTER,
+        note=message,
+        fields={"requested_by": actor, "requested_at": timezone.now(), "request_message": message},
+    )
+    return introduction
+
+
+@transaction.atomic
+def recommendation_request(*, actor: User, recommendation: Recommendation, message: str = "") -> Introduction:
+    introduction = introduction_propose(actor=actor, recommendation=recommendation)
+    return introduction_request(actor=actor, introduction=introduction, message=message)
+
+
+@transaction.atomic
+def introduction_dismiss(*, actor: User, introduction: Introduction) -> Introduction:
+    _require_side(actor=actor, introduction=introduction, side=REQUESTER)
+    _transition(
+        introduction=introduction,
+        from_states=(State.PROPOSED,),
+        to_state=State.DISMISSED,
+        actor=actor,
+        side=REQUESTER,
+        fields={"closed_at": timezone.now()},
+    )
+    return introduction
+
+
+@transaction.atomic
+def recommendation_dismiss(*, actor: User, recommendation: Recommendation) -> Introduction:
+    introduction = introduction_propose(actor=actor, recommendation=recommendation)
+    return introduction_dismiss(actor=actor, introduction=introduction)
+
+
+@transaction.atomic
+def introduction_withdraw(*, actor: User, introduction: Introduction, note: str = "") -> Introduction:
+    _require_side(actor=actor, introduction=introduction, side=REQUESTER)
+    now = timezone.now()
+    _transition(
+        introduction=introduction,
+        from_states=OPEN_STATES,
+        to_state=State.WITHDRAWN,
+        actor=actor,
+        side=REQUESTER,
+        note=note,
+        fields={"closed_at": now},
+    )
+    # Withdrawing after acceptance gives the candidate its capacity back.
+    Engagement.objects.filter(introduction=introduction, closed_at__isnull=True).update(closed_at=now)
+    return introduction
+
+
+def expert_load(*, expert: ExpertProfile) -> int:
+    """Engagements recorded outside the platform plus open engagements on it."""
+    open_here = Engagement.objects.filter(expert=expert, closed_at__isnull=True).count()
+    return int(expert.active_engagements) + open_here
+
+
+@transaction.atomic
+def introduction_accept(*, actor: User, introduction: Introduction, message: str = "") -> Introduction:
+    """The candidate accepts; an expert must have capacity left (counted from acceptance on)."""
+    _require_side(actor=actor, introduction=introduction, side=CANDIDATE)
+    now = timezone.now()
+    if introduction.expert_id:
+        # Serialise all accepts of one expert on the expert's row: without the lock two
+        # accepts could each count load < capacity and both succeed (lost update).
+        expert = ExpertProfile.objects.select_for_update().get(pk=introduction.expert_id)
+        load = expert_load(expert=expert)
+        if load >= expert.capacity:
+            raise ApplicationError(
+                _(
+                    "You have reached your capacity (受入可能数) of %(capacity)d concurrent engagements. "
+                    "Close an engagement or raise your capacity before accepting."
+                )
+                % {"capacity": expert.capacity},
+                extra={"code": "capacity_reached", "capacity": expert.capacity, "load": load},
+            )
+    _transition(
+        introduction=introduction,
+        from_states=(State.REQUESTED,),
+        to_state=State.ACCEPTED,
+        actor=actor,
+        side=CANDIDATE,
+        note=message,
+        fields={"answered_at": now, "answer_message": message},
+    )
+    Engagement.objects.create(
+        introduction=introduction,
+        expert_id=introduction.expert_id,
+        organisation_id=introduction.organisation_id,
+        accepted_at=now,
+    )
+    return introduction
+
+
+@transaction.atomic
+def introduction_decline(*, actor: User, introduction: Introduction, message: str = "") -> Introduction:
+    _require_side(actor=actor, introduction=introduction, side=CANDIDATE)
+    now = timezone.now()
+    _transition(
+        introduction=introduction,
+        from_states=(State.REQUESTED,),
+        to_state=State.DECLINED,
+        actor=actor,
+        side=CANDIDATE,
+        note=message,
+        fields={"answered_at": now, "answer_message": message, "closed_at": now},
+    )
+    return introduction
+
+
+@transaction.atomic
+def introduction_start(*, actor: User, introduction: Introduction, note: str = "") -> Introduction:
+    side = _either_side(actor=actor, introduction=introduction)
+    _transition(
+        introduction=introduction,
+        from_states=(State.ACCEPTED,),
+        to_state=State.ENGAGED,
+        actor=actor,
+        side=side,
+        note=note,
+    )
+    Engagement.objects.filter(introduction=introduction, started_at__isnull=True).update(started_at=timezone.now())
+    return introduction
+
+
+@transaction.atomic
+def introduction_close(*, actor: User, introduction: Introduction, deal: bool, note: str = "") -> Introduction:
+    """Close an engagement as completed (deal) or no deal; frees the candidate's capacity."""
+    side = _either_side(actor=actor, introduction=introduction)
+    now = timezone.now()
+    _transition(
+        introduction=introduction,
+        from_states=(State.ENGAGED,),
+        to_state=State.COMPLETED if deal else State.NO_DEAL,
+        actor=actor,
+        side=side,
+        note=note,
+        fields={"closed_at": now},
+    )
+    Engagement.objects.filter(introduction=introduction, closed_at__isnull=True).update(closed_at=now)
+    return introduction
+
+
+@transaction.atomic
+def outcome_record(
+    *,
+    actor: User,
+    introduction: Introduction,
+    deal: bool,
+    value_jpy: int | None = None,
+    feedback: int | None = None,
+    comment: str = "",
+) -> Outcome:
+    """Either side records (or corrects) its own view of the outcome, from acceptance on."""
+    side = _either_side(actor=actor, introduction=introduction)
+    if introduction.status not in OUTCOME_STATES:
+        raise ApplicationError(_("An outcome can be recorded only after the introduction was accepted."))
+    errors: dict[str, list[str]] = {}
+    if feedback is not None and not 1 <= feedback <= 5:
+        errors["feedback"] = [_("Feedback is a number from 1 to 5.")]
+    if value_jpy is not None and value_jpy < 0:
+        errors["value_jpy"] = [_("The value cannot be negative.")]
+    if errors:
+        raise ApplicationError(_("Validation error"), extra={"fields": errors})
+    outcome, _created = Outcome.objects.update_or_create(
+        introduction=introduction,
+        side=side,
+        defaults={
+            "recorded_by": actor,
+            "deal": deal,
+            "value_jpy": value_jpy,
+            "feedback": feedback,
+            "comment": comment,
+        },
+    )
+    return outcome
+
+
+def introductions_expire(*, now: Any = None) -> int:
+    """Expire requests left unanswered for MATCHING_EXPIRY_DAYS; safe to re-run (compare-and-set)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=conf.expiry_days())
+    expired = 0
+    ids = list(
+        Introduction.objects.filter(status=State.REQUESTED, requested_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        try:
+            with transaction.atomic():
+                introduction = Introduction.objects.select_related(*_RELATED).get(pk=pk)
+                _transition(
+                    introduction=introduction,
+                    from_states=(State.REQUESTED,),
+                    to_state=State.EXPIRED,
+                    actor=None,
+                    side=SYSTEM,
+                    note=_("No answer within %(days)d days.") % {"days": conf.expiry_days()},
+                    fields={"closed_at": now},
+                )
+                expired += 1
+        except ApplicationError:
+            continue  # answered or withdrawn in the meantime
+    return expired
+
+
+_RELATED = ("need__organisation", "opportunity__organisation", "expert__user", "organisation")
+
+
+def introductions_remind(*, now: Any = None) -> int:
+    """Remind candidates who have not answered in MATCHING_REMINDER_DAYS; each request is reminded once."""
+    from matching.services.notifications import notification_send_reminder
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=conf.reminder_days())
+    sent = 0
+    ids = list(
+        Introduction.objects.filter(
+            status=State.REQUESTED, requested_at__lt=cutoff, reminded_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            # Compare-and-set on reminded_at: a concurrent or repeated run finds it set and sends nothing.
+            claimed = Introduction.objects.filter(pk=pk, status=State.REQUESTED, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if claimed != 1:
+                continue
+            notification_send_reminder(introduction_id=pk)
+            sent += 1
+    return sent
+
+
+def candidate_open_load() -> dict[str, dict[int, int]]:
+    """Open engagements per expert and per organisation, for the capacity given to the engine."""
+    experts = dict(
+        Engagement.objects.filter(closed_at__isnull=True, expert__isnull=False)
+        .values("expert_id")
+        .annotate(n=Count("id"))
+        .values_list("expert_id", "n")
+    )
+    orgs = dict(
+        Engagement.objects.filter(closed_at__isnull=True, organisation__isnull=False)
+        .values("organisation_id")
+        .annotate(n=Count("id"))
+        .values_list("organisation_id", "n")
+    )
+    return {"expert": experts, "org": orgs}
+
+
+__all__ = [
+    "candidate_open_load",
+    "expert_load",
+    "introduction_accept",
+    "introduction_close",
+    "introduction_decline",
+    "introduction_dismiss",
+    "introduction_propose",
+    "introduction_request",
+    "introduction_start",
+    "introduction_withdraw",
+    "introductions_expire",
+    "introductions_remind",
+    "outcome_record",
+    "recommendation_dismiss",
+    "recommendation_request",
+]

@@ -1,0 +1,151 @@
+"""Notifications: an in-app inbox row per recipient, and the same text by e-mail, once.
+
+Rows are keyed by (user, key) so a re-run of the task (retry, redelivery)
+creates nothing new; e-mails are sent after the rows are committed and each
+row is claimed with a compare-and-set on `emailed_at` (at most once).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, User
+from matching.models import Introduction, IntroductionEvent, Notification
+from matching.selectors import CANDIDATE, REQUESTER
+
+logger = logging.getLogger(__name__)
+State = Introduction.State
+
+# Which side hears about each transition.
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    State.REQUESTED: (CANDIDATE,),
+    State.ACCEPTED: (REQUESTER,),
+    State.DECLINED: (REQUESTER,),
+    State.WITHDRAWN: (CANDIDATE,),
+    State.EXPIRED: (REQUESTER, CANDIDATE),
+    State.ENGAGED: (REQUESTER, CANDIDATE),
+    State.COMPLETED: (REQUESTER, CANDIDATE),
+    State.NO_DEAL: (REQUESTER, CANDIDATE),
+}
+
+
+def _side_users(introduction: Introduction, side: str) -> list[User]:
+    if side == REQUESTER:
+        org_id = introduction.query_organisation_id
+    elif introduction.expert_id:
+        expert = introduction.expert
+        return [expert.user] if expert is not None and expert.user is not None and expert.user.is_active else []
+    else:
+        org_id = introduction.organisation_id  # type: ignore[assignment]
+    return [
+        m.user for m in Membership.objects.filter(organisation_id=org_id, user__is_active=True).select_related("user")
+    ]
+
+
+def _texts(kind: str, introduction: Introduction, note: str) -> tuple[str, str]:
+    """Title and body in the active language (the caller overrides it with the recipient's)."""
+    query_title = introduction.query.title
+    candidate = introduction.candidate_name
+    titles = {
+        State.REQUESTED: _("New introduction request: %(query)s"),
+        State.ACCEPTED: _("%(candidate)s accepted your introduction request"),
+        State.DECLINED: _("%(candidate)s declined your introduction request"),
+        State.WITHDRAWN: _("An introduction request was withdrawn: %(query)s"),
+        State.EXPIRED: _("An introduction request expired without an answer: %(query)s"),
+        State.ENGAGED: _("The engagement has started: %(query)s"),
+        State.COMPLETED: _("The engagement was completed with a deal: %(query)s"),
+        State.NO_DEAL: _("The engagement was closed without a deal: %(query)s"),
+        "reminder": _("Reminder: an introduction request is waiting for your answer: %(query)s"),
+    }
+    title = titles[kind] % {"query": query_title, "candidate": candidate}
+    lines = [title, "", _("Need or opportunity: %(query)s") % {"query": query_title}]
+    lines.append(_("Candidate: %(candidate)s") % {"candidate": candidate})
+    if note:
+        lines += ["", _("Message: %(note)s") % {"note": note}]
+    if kind == State.ACCEPTED:
+        lines += ["", _("Contact details of both sides are now shown on the introduction page.")]
+    return title[:200], "\n".join(lines)
+
+
+def _notify(*, introduction: Introduction, sides: tuple[str, ...], kind: str, key: str, note: str = "") -> list[int]:
+    created_ids: list[int] = []
+    with transaction.atomic():
+        for side in sides:
+            for user in _side_users(introduction, side):
+                with translation.override(user.locale):
+                    title, body = _texts(kind, introduction, note)
+                notification, created = Notification.objects.get_or_create(
+                    user=user,
+                    key=key,
+                    defaults={
+                        "kind": f"introduction_{kind}",
+                        "introduction": introduction,
+                        "title": title,
+                        "body": body,
+                        "url": f"/introductions/{introduction.pk}/",
+                    },
+                )
+                if created:
+                    created_ids.append(notification.pk)
+        ids = list(created_ids)
+        # E-mail leaves the process: only after the inbox rows are committed.
+        transaction.on_commit(lambda: notifications_email(notification_ids=ids))
+    return created_ids
+
+
+def notifications_email(*, notification_ids: list[int]) -> int:
+    sent = 0
+    for notification in Notification.objects.filter(pk__in=notification_ids).select_related("user"):
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if claimed != 1:
+            continue
+        user = notification.user
+        with translation.override(user.locale):
+            send_mail(
+                subject=notification.title,
+                message=notification.body,
+                from_email=None,
+                recipient_list=[user.email],
+                fail_silently=False,
+            )
+        sent += 1
+    return sent
+
+
+def notification_send_for_event(*, event_id: int) -> list[int]:
+    """Notify the side(s) concerned by one introduction event; idempotent per (user, event)."""
+    event = IntroductionEvent.objects.select_related(
+        "introduction__need__organisation",
+        "introduction__opportunity__organisation",
+        "introduction__expert__user",
+        "introduction__organisation",
+    ).get(pk=event_id)
+    sides = RECIPIENTS.get(event.to_state, ())
+    if event.to_state == State.WITHDRAWN and event.from_state == State.PROPOSED:
+        sides = ()  # the candidate never heard of a proposal; nothing to tell
+    if not sides:
+        return []
+    return _notify(
+        introduction=event.introduction, sides=sides, kind=event.to_state, key=f"event:{event.pk}", note=event.note
+    )
+
+
+def notification_send_reminder(*, introduction_id: int) -> list[int]:
+    introduction = Introduction.objects.select_related(
+        "need__organisation", "opportunity__organisation", "expert__user", "organisation"
+    ).get(pk=introduction_id)
+    return _notify(introduction=introduction, sides=(CANDIDATE,), kind="reminder", key=f"reminder:{introduction_id}")
+
+
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,115 @@
+"""Celery tasks of the matching app: thin wrappers that take IDs and call one service.
+
+All tasks are acks_late (set globally too): a worker that dies mid-task
+leaves the message unacknowledged and the broker redelivers it; the services
+are idempotent (job state, compare-and-set, dedup keys), so a re-run has no
+second effect. Only transient database/broker errors are retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from celery.app.task import Task
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from core.exceptions import ApplicationError
+from matching import conf
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError, InterfaceError)
+COMMON: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": 5,
+    "default_retry_delay": 30,
+    "throws": (ApplicationError,),
+}
+
+
+def send_task(task: Task, **kwargs: Any) -> None:
+    """Send a matching task (to MATCHING_TASK_QUEUE when set); call it from transaction.on_commit."""
+    queue = conf.task_queue()
+    options = {"queue": queue} if queue else {}
+    task.apply_async(kwargs=kwargs, **options)
+
+
+@shared_task(name="matching.recommendations_refresh", **COMMON)
+def recommendations_refresh(self: Task, job_id: int) -> dict[str, Any]:
+    from matching.services.recommendations import refresh_job_fail, refresh_job_run
+
+    try:
+        job = refresh_job_run(job_id=job_id)
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        refresh_job_fail(job_id=job_id, error=repr(exc))
+        raise
+    return {"job": job.pk, "state": job.state, "recommendations": job.recommendations}
+
+
+@shared_task(name="matching.recommendations_refresh_all", **COMMON)
+def recommendations_refresh_all(self: Task) -> list[int]:
+    from matching.services.recommendations import recommendations_refresh_all as refresh_all
+
+    try:
+        return [job.pk for job in refresh_all(reason="periodic")]
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="matching.notifications_send_for_event", **COMMON)
+def notifications_send_for_event(self: Task, event_id: int) -> int:
+    from matching.services.notifications import notification_send_for_event
+
+    try:
+        return len(notification_send_for_event(event_id=event_id))
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="matching.introductions_remind", **COMMON)
+def introductions_remind(self: Task) -> int:
+    from matching.services.introductions import introductions_remind as remind
+
+    try:
+        return remind()
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="matching.introductions_expire", **COMMON)
+def introductions_expire(self: Task) -> int:
+    from matching.services.introductions import introductions_expire as expire
+
+    try:
+        return expire()
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(
+    name="matching.model_train_and_promote",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=2,
+    default_retry_delay=600,
+    throws=(ApplicationError,),
+    # Training is the one long task: its own limits, above the global ones.
+    soft_time_limit=3600,
+    time_limit=3900,
+)
+def model_train_and_promote(self: Task) -> dict[str, Any]:
+    from matching.services.learning import model_train_and_promote as train_and_promote
+
+    try:
+        return train_and_promote()
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc

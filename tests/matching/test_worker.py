@@ -1,0 +1,168 @@
+"""With a real Celery worker and the Redis broker: the on_commit hook, and redelivery after a crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from accounts.models import Organisation
+from config.celery import app
+from matching.models import Recommendation, RefreshJob
+from matching.services.recommendations import refresh_schedule
+from opportunities.services import need_create
+from tests.factories import ExpertProfileFactory, MembershipFactory, NeedFactory, OrganisationFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER = os.getenv("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(BROKER, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker must share the test database"),
+    pytest.mark.skipif(not _redis_up(), reason=f"Redis not reachable at {BROKER}"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def _db_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Worker:
+    def __init__(self, queue: str, log: Path, **env: str) -> None:
+        self.log = log
+        full_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": _db_url(),
+            "CELERY_BROKER_URL": BROKER,
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "tests.matching.worker_app", "worker",
+            "--pool=solo", "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
+        ]  # fmt: skip
+        self.fh = log.open("ab")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=self.fh, stderr=subprocess.STDOUT)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.fh.close()
+
+
+def _wait(predicate: Callable[[], Any], timeout: float, what: str, log: Path | None = None) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n{tail}")
+
+
+@pytest.fixture
+def broker(settings: Any) -> Iterator[str]:
+    """Send matching tasks to Redis (not eagerly) on a queue of this test's own."""
+    queue = f"test-matching-{uuid.uuid4().hex[:8]}"
+    settings.MATCHING_TASK_QUEUE = queue
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = BROKER
+    _reset_producers()
+    try:
+        yield queue
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+        _reset_producers()
+
+
+def _reset_producers() -> None:
+    # Celery caches its connection and producer pools on first use; drop them so
+    # the broker URL set above (and restored afterwards) is the one used. They are
+    # dropped, not closed: kombu shares pools between users of the same URL.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    started: list[Worker] = []
+
+    def start(queue: str, name: str = "worker", **env: str) -> Worker:
+        worker = Worker(queue, tmp_path / f"{name}.log", **env)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def test_it_refreshes_recommendations_in_a_worker_when_a_need_is_created(broker: str, workers: Any) -> None:
+    worker = workers(broker)
+    experts = [ExpertProfileFactory() for _ in range(3)]
+    owner = MembershipFactory(organisation=OrganisationFactory(kind=Organisation.Kind.SME)).user
+
+    need = need_create(actor=owner, data={"title": "生産管理のDX", "status": "open"})
+
+    _wait(lambda: Recommendation.objects.filter(need=need).exists(), 60, "recommendations", worker.log)
+    job = RefreshJob.objects.get(reason=f"need:{need.pk}")
+    assert job.state == RefreshJob.State.DONE and job.attempts == 1
+    assert {r.expert_id for r in Recommendation.objects.filter(need=need)} == {e.pk for e in experts}
+
+
+def test_it_reruns_a_refresh_killed_mid_task_and_writes_once(broker: str, workers: Any) -> None:
+    experts = [ExpertProfileFactory() for _ in range(3)]
+    need = NeedFactory()  # no signal: the test schedules the refresh itself
+    first = workers(broker, "first", MATCHING_REFRESH_PAUSE_SECONDS="120", TEST_BROKER_VISIBILITY_TIMEOUT="2")
+    with transaction.atomic():
+        job = refresh_schedule(kind="need", target="expert", reason="crash test")
+
+    # The first worker has written the rows and sleeps before COMMIT: kill it there.
+    _wait(lambda: "fault injection" in first.log.read_text(errors="replace"), 60, "the pause", first.log)
+    assert not Recommendation.objects.exists()
+    first.stop(signal.SIGKILL)
+    assert first.proc.returncode == -signal.SIGKILL
+
+    second = workers(broker, "second", TEST_BROKER_VISIBILITY_TIMEOUT="2")
+    _wait(
+        lambda: RefreshJob.objects.filter(pk=job.pk, state=RefreshJob.State.DONE).exists(),
+        60,
+        "the redelivered job",
+        second.log,
+    )
+    job.refresh_from_db()
+    assert job.attempts == 2  # ran again after the crash
+    recs = list(Recommendation.objects.filter(need=need).values_list("candidate_key", flat=True))
+    assert sorted(recs) == sorted(f"expert:{e.pk}" for e in experts)  # each pair exactly once
