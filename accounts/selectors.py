@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from core.exceptions import NotFound
+from opportunities import vocabulary
 
 ORGANISATION_TERMS = ("sectors", "capabilities", "certifications")
 
@@ -65,3 +66,20 @@ def organisation_list(*, kind: str | None = None) -> QuerySet[Organisation]:
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+def user_can_vet(*, user: User, organisation: Organisation) -> bool:
+    """Staff, or an owner of a bureau whose region holds the organisation's prefecture."""
+    if user.is_staff:
+        return True
+    bureaus = Organisation.objects.filter(
+        kind=Organisation.Kind.BUREAU, memberships__user=user, memberships__role=Membership.Role.OWNER
+    )
+    prefectures = vocabulary.entries("prefectures")
+    target = prefectures.get(organisation.prefecture, {}).get("region")
+    for bureau in bureaus:
+        if not bureau.prefecture:
+            return True
+        if target is not None and prefectures[bureau.prefecture]["region"] == target:
+            return True
+    return False

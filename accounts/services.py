@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts import signals
+from accounts import selectors, signals
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from accounts.selectors import user_is_owner
 from core.exceptions import ApplicationError, PermissionDenied
@@ -172,10 +172,14 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 
 @transaction.atomic
 def organisation_set_vetting(*, organisation: Organisation, actor: User, status: str) -> Organisation:
-    """Bureau staff grant or refuse access to restricted opportunities."""
-    if not (
-        actor.is_staff or Membership.objects.filter(user=actor, organisation__kind=Organisation.Kind.BUREAU).exists()
-    ):
+    """Bureau staff grant or refuse access to restricted opportunities.
+
+    Allowed to Django staff, and to owners of a bureau organisation whose
+    region contains the organisation's prefecture (a bureau without a
+    prefecture covers the whole country). Plain bureau members see aggregates
+    only, so they cannot vet.
+    """
+    if not selectors.user_can_vet(user=actor, organisation=organisation):
         raise PermissionDenied(_("Only bureau staff can vet organisations."))
     if status not in Organisation.Vetting.values:
         raise ApplicationError(_("Unknown vetting status."))

@@ -120,3 +120,24 @@ def test_it_serves_the_schema_and_vocabulary(owner_api: APIClient) -> None:
     terms = owner_api.get("/api/v1/vocabulary/?section=prefectures").json()
     assert len(terms) == 47
     assert terms[0]["label_ja"] == "北海道"
+
+
+def test_it_lets_only_bureau_owners_of_the_region_vet(sme: Organisation) -> None:
+    from accounts.services import organisation_set_vetting
+    from core.exceptions import PermissionDenied
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    tohoku = OrganisationFactory(kind="bureau", prefecture="04", corporate_number=None)
+    kyushu = OrganisationFactory(kind="bureau", prefecture="40", corporate_number=None)
+    owner_here = MembershipFactory(organisation=tohoku, role="owner").user
+    member_here = MembershipFactory(organisation=tohoku, role="member").user
+    owner_elsewhere = MembershipFactory(organisation=kyushu, role="owner").user
+    for actor in (member_here, owner_elsewhere):
+        with pytest.raises(PermissionDenied):
+            organisation_set_vetting(organisation=sme, actor=actor, status="vetted")
+    sme.refresh_from_db()
+    assert sme.vetting_status == "none"
+    organisation_set_vetting(organisation=sme, actor=owner_here, status="vetted")
+    sme.refresh_from_db()
+    assert sme.vetting_status == "vetted"
+    assert sme.vetted_by == owner_here
