@@ -24,12 +24,13 @@ demo: install
 	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py demo_logins
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-# Browser tests drive Debian's Chromium (no downloaded browser). Installed when
+# Browser tests drive Debian's Chromium (no downloaded browser) with a Japanese
+# font so screenshots show text. Installed when
 # missing and we are root; otherwise the e2e tests skip with a message.
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/ipafont-gothic ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null; \
 	  else echo "note: /usr/bin/chromium missing; run 'sudo apt-get install chromium' for browser tests"; fi; \
 	fi
 

@@ -33,4 +33,12 @@ urlpatterns = [
     path("introductions/<int:pk>/decline/", views.introduction_decline, name="introduction-decline"),
     # Bureau
     path("bureau/", views.bureau_dashboard, name="bureau-dashboard"),
+    path("bureau/export.csv", views.bureau.bureau_export, {"fmt": "csv"}, name="bureau-export-csv"),
+    path("bureau/export.xlsx", views.bureau.bureau_export, {"fmt": "xlsx"}, name="bureau-export-xlsx"),
+    path("bureau/report/", views.bureau.bureau_report_create, name="bureau-report-create"),
+    path("bureau/report/<int:pk>/", views.bureau.bureau_report, name="bureau-report"),
+    path("bureau/report/<int:pk>/status.json", views.bureau.bureau_report_status, name="bureau-report-status"),
+    path("bureau/report/<int:pk>/download/", views.bureau.bureau_report_download, name="bureau-report-download"),
+    path("bureau/vetting/", views.bureau.bureau_vetting, name="bureau-vetting"),
+    path("bureau/vetting/<int:pk>/", views.bureau.bureau_vetting_decide, name="bureau-vetting-decide"),
 ]

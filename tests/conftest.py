@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organisation, User
@@ -87,3 +88,30 @@ def expert_api(expert_user: User) -> APIClient:
 @pytest.fixture
 def anon_api() -> APIClient:
     return APIClient()
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(
+        (marker is not None and marker.kwargs.get("transaction"))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Put back the vocabulary after a transactional test.
+
+    Transactional tests end with a flush of every table, which also empties the
+    vocabulary that a data migration loaded; the next tests of the worker need it.
+    """
+    if not _is_transactional(item):
+        return
+    from opportunities.models import VocabularyTerm
+    from opportunities.vocabulary import sync_terms
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not VocabularyTerm.objects.exists():
+            sync_terms(VocabularyTerm)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,8 @@ from frontend.forms import OpportunityFilterForm, OpportunityForm
 from frontend.persona import Persona
 from frontend.views.common import add_service_errors, buyer_required, filters_from, or_404, paginate
 from frontend.views.matching import proposals_context
+from matching import selectors as matching_selectors
+from matching.services import introductions as introduction_services
 from opportunities import selectors, services
 from opportunities.models import Opportunity, Status
 from opportunities.terms import codes
@@ -38,11 +40,39 @@ def opportunity_list(request: HttpRequest, persona: Persona) -> HttpResponse:
 @buyer_required
 def opportunity_detail(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
     opportunity = or_404(selectors.opportunity_get_for_owner, user=persona.user, opportunity_id=pk)
+    if request.method == "POST":
+        return _shortlist(request, persona, opportunity)
     return render(
         request,
         "frontend/opportunities/detail.html",
-        {"opportunity": opportunity, **proposals_context(request, opportunity)},
+        {"opportunity": opportunity, "shortlist_enabled": True, **proposals_context(request, opportunity)},
     )
+
+
+def _shortlist(request: HttpRequest, persona: Persona, opportunity: Opportunity) -> HttpResponse:
+    """Put a proposed supplier on the buyer's shortlist.
+
+    The shortlist is matching's "proposed" introduction: private to the buyer
+    (the candidate is not told), kept across recommendation refreshes, and the
+    starting point of a later request.
+    """
+    url = reverse("opportunity-detail", kwargs={"pk": opportunity.pk}) + "#proposals"
+    try:
+        recommendation_id = int(request.POST.get("shortlist", ""))
+    except ValueError:
+        raise Http404 from None
+    recommendation = or_404(
+        matching_selectors.recommendation_get_for_owner, user=persona.user, recommendation_id=recommendation_id
+    )
+    if recommendation.opportunity_id != opportunity.pk:
+        raise Http404
+    try:
+        introduction_services.introduction_propose(actor=persona.user, recommendation=recommendation)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(name)s added to your shortlist.") % {"name": recommendation.candidate_name})
+    return redirect(url)
 
 
 def _initial(opportunity: Opportunity) -> dict[str, Any]:

@@ -82,3 +82,13 @@ def test_it_switches_to_english(client: Client) -> None:
     assert "ログイン" in client.get("/accounts/login/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert "Log in" in client.get("/accounts/login/").content.decode()
+
+
+def test_it_stays_japanese_for_an_english_browser_until_the_user_switches(client: Client) -> None:
+    user = UserFactory(email="ken@example.jp")
+    client.force_login(user)
+    assert "ログアウト" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Log out" in client.get("/").content.decode()
+    user.refresh_from_db()
+    assert user.locale == "en"  # e-mails follow the switch

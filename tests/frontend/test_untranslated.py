@@ -1,8 +1,7 @@
 """Japanese pages must not show English UI text.
 
-Skipped until locale/ja/LC_MESSAGES/django.po covers the frontend strings
-(being produced concurrently). To enable: remove the skip mark and run
-`makemessages -l ja` + `compilemessages` first.
+After adding strings, run `make messages` and translate the new entries in
+locale/ja/LC_MESSAGES/django.po, or this test names what is missing.
 """
 
 from __future__ import annotations
@@ -15,10 +14,7 @@ from accounts.models import Organisation, User
 from tests.factories import NeedFactory, OpportunityFactory
 from tests.frontend.html_text import english_phrases, visible_text
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skip(reason="enable once the Japanese translation of the frontend strings has landed"),
-]
+pytestmark = pytest.mark.django_db
 
 # Data and proper names that are English on purpose.
 ALLOWED = frozenset({"English"})

@@ -105,7 +105,9 @@ def test_it_carries_an_sme_need_to_experts_through_every_state(
     assert _events(ib)[-1] == ("requested", "declined", "candidate")
     assert _inbox(owner)[-1] == "introduction_declined"
     # Declined is final: a second answer is refused with a clear error.
-    assert "cannot become" in _post(run, b, f"/api/v1/introductions/{ib}/accept/", status=400)["message"]
+    refused = _post(run, b, f"/api/v1/introductions/{ib}/accept/", status=400)
+    assert refused["extra"]["code"] == "invalid_state"
+    assert "辞退" in refused["message"]  # the message names the current state, in the user's language
 
     # Withdrawal by the requester tells the candidate.
     ic = _post(run, owner_api, f"/api/v1/recommendations/{rec_c['id']}/request/", {}, 201)["id"]
@@ -177,7 +179,9 @@ def test_it_carries_a_buyer_opportunity_to_sme_suppliers(
     dismissed = _post(
         run, buyer_api, f"/api/v1/recommendations/{recs[f'sme:{suppliers[0].pk}']['id']}/dismiss/", status=400
     )
-    assert "cannot become" in dismissed["message"]  # already requested: dismiss applies to proposals only
+    # Already requested: dismiss applies to proposals only.
+    assert dismissed["extra"]["code"] == "invalid_state"
+    assert dismissed["message"]
 
     states = dict(Introduction.objects.values_list("id", "status"))
     assert [states[i] for i in (i0, i1, i2, i3)] == ["no_deal", "declined", "withdrawn", "expired"]

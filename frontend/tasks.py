@@ -1,0 +1,48 @@
+"""Celery tasks of the web interface: long exports (submit → background task → poll).
+
+Thin wrappers that take a job id (JSON only) and call one service; the
+ExportJob state machine makes redelivery (acks_late) safe. Callers import
+them as ``bureau_report_export as bureau_report_export_task``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from celery.app.task import Task
+from django.db import InterfaceError, OperationalError
+
+from core.exceptions import ApplicationError
+
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="frontend.bureau_report_export",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=3,
+    default_retry_delay=30,
+    throws=(ApplicationError,),
+    # A full report over years of data is the slowest thing a page can ask for.
+    soft_time_limit=600,
+    time_limit=660,
+)
+def bureau_report_export(self: Task, job_id: int) -> dict[str, Any]:
+    """Build the bureau's full report (xlsx, one sheet per section) for ExportJob `job_id`."""
+    from frontend.exports import export_job_fail, export_job_run
+
+    try:
+        job = export_job_run(job_id=job_id)
+    except TRANSIENT as exc:
+        if self.request.retries < (self.max_retries or 0):
+            raise self.retry(exc=exc) from exc
+        export_job_fail(job_id=job_id, error=repr(exc))
+        raise
+    except Exception as exc:
+        # Mark the job failed so the polling page stops waiting; the error is logged by Celery too.
+        export_job_fail(job_id=job_id, error=repr(exc))
+        raise
+    return {"job": job.pk, "state": job.state}

@@ -1,0 +1,107 @@
+"""Helpers shared by the browser tests: logging in, forms, the market they run against."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from playwright.sync_api import Page, expect
+
+from accounts.models import ExpertProfile, Membership, Organisation, User
+from opportunities.terms import set_terms
+from tests.factories import ExpertProfileFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.frontend.html_text import english_phrases, visible_text
+
+PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
+
+
+def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login form and wait until the header shows the user."""
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("header .user-name")).to_be_visible()
+
+
+def submit(page: Page) -> None:
+    """Submit the page's main form (the first form.stacked in <main>)."""
+    page.locator("main form.stacked button[type=submit]").first.click()
+
+
+def nav(page: Page, path: str) -> None:
+    """Follow the header navigation link to `path` (e.g. "/needs/")."""
+    page.locator(f'header nav a[href="{path}"]').click()
+    expect(page).to_have_url(re.compile(re.escape(path) + r"(\?.*)?$"))
+
+
+# --------------------------------------------------------------------------- the market
+
+
+def expert(
+    *, email: str, name: str, prefecture: str, skills: Iterable[str], regions: Iterable[str], **extra: object
+) -> ExpertProfile:
+    profile: ExpertProfile = ExpertProfileFactory(
+        user=UserFactory(email=email, full_name=name),
+        name=name,
+        prefecture=prefecture,
+        contact_email=email,
+        **extra,
+    )
+    set_terms(profile, {"skills": ("need_categories", list(skills)), "regions": ("prefectures", list(regions))})
+    return profile
+
+
+def organisation(
+    *,
+    kind: str,
+    name: str,
+    email: str,
+    prefecture: str = "04",
+    sectors: Iterable[str] = (),
+    capabilities: Iterable[str] = (),
+    certifications: Iterable[str] = (),
+    **extra: object,
+) -> tuple[Organisation, User]:
+    org: Organisation = OrganisationFactory(kind=kind, name=name, prefecture=prefecture, contact_email=email, **extra)
+    set_terms(
+        org,
+        {
+            "sectors": ("sectors", list(sectors)),
+            "capabilities": ("capabilities", list(capabilities)),
+            "certifications": ("certifications", list(certifications)),
+        },
+    )
+    user = MembershipFactory(organisation=org, role=Membership.Role.OWNER, user__email=email).user
+    return org, user
+
+
+# --------------------------------------------------------------------------- untranslated text
+
+# Proper nouns, abbreviations and data that stay in Latin letters on Japanese pages.
+ALLOWED_WORDS = re.compile(
+    r"\b(Tsunagu|DX|GX|IT|IoT|AI|ISO|IEC|JIS|IATF|EV|API|CSV|XLSX|HACCP|Nadcap|SECURITY ACTION|SiC|GaN|CFRP|FA|SI|"
+    r"English|Excel|M&A)\b"
+)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+URL = re.compile(r"https?://\S+")
+SINGLE_WORD = re.compile(r"\W*[A-Za-z][a-z]{2,}\W*")
+CODE = re.compile(r"\b[a-z0-9]+(?:[._][a-z0-9]+)+\b")  # vocabulary codes: dx.digitization, precision_machining
+
+
+def untranslated(html: str, allow: Iterable[str] = ()) -> list[str]:
+    """Visible chunks of `html` that still look like English UI text.
+
+    E-mail addresses, URLs, vocabulary codes and the allowed proper nouns are
+    removed first; `allow` lists whole chunks that are data (names typed in by
+    users, for instance).
+    """
+    cleaned = []
+    for chunk in visible_text(html):
+        if chunk in allow:
+            continue
+        text = ALLOWED_WORDS.sub(" ", CODE.sub(" ", URL.sub(" ", EMAIL.sub(" ", chunk))))
+        cleaned.append((chunk, text))
+    flagged = set(english_phrases([text for _chunk, text in cleaned]))
+    # english_phrases looks for two words or more; a lone English word ("Edit", "Needs") is UI text too.
+    return [chunk for chunk, text in cleaned if text in flagged or SINGLE_WORD.fullmatch(text)]
