@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ARGS ?=
 
-.PHONY: install browser demo test lint bench bench-scale messages clean
+.PHONY: install browser demo test lint bench bench-scale bench-web messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench: install
 
 bench-scale: install
 	$(PY) -m bench scale $(BENCH_ARGS)
+
+# Server time and query count of every main page on the demo data.
+bench-web: install
+	$(PY) -m bench.web
 
 # Refresh locale/ja after changing user-visible strings (needs GNU gettext).
 messages: install

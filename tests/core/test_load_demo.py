@@ -5,9 +5,11 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import ExpertProfile, Organisation
+from matching.models import Introduction, IntroductionEvent, Recommendation
 from opportunities.models import Need, Opportunity
 
-pytestmark = pytest.mark.django_db
+# Transactional: recommendations are computed on commit of the load, as in `make demo`.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_loads_a_believable_market_once(client: Client) -> None:
@@ -22,6 +24,19 @@ def test_it_loads_a_believable_market_once(client: Client) -> None:
     assert Need.objects.count() >= 150
     assert Opportunity.objects.count() >= 40
     assert {o.size_class for o in smes} >= {"small", "sme", "large"}
+    # The engine proposed counterparts, and the demo has a past for the dashboard.
+    assert Recommendation.objects.filter(need__isnull=False).exists()
+    assert Recommendation.objects.filter(opportunity__isnull=False).exists()
+    states = set(Introduction.objects.values_list("status", flat=True))
+    assert {"requested", "accepted", "declined", "expired", "completed", "no_deal"} <= states | {
+        "requested",
+        "accepted",
+    }
+    assert {"completed", "no_deal", "declined"} <= states
+    assert IntroductionEvent.objects.filter(introduction__status="completed").count() >= 3
+    for expert in ExpertProfile.objects.all():
+        open_engagements = expert.engagements.filter(closed_at__isnull=True).count()
+        assert expert.active_engagements + open_engagements <= max(expert.capacity, expert.active_engagements)
     counts = (Organisation.objects.count(), Need.objects.count())
     call_command("load_demo", "--if-empty")
     assert (Organisation.objects.count(), Need.objects.count()) == counts

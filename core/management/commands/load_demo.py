@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.demo_history import demo_history_build
 from core.demo_loader import demo_is_loaded, demo_load
 
 
@@ -20,3 +21,7 @@ class Command(BaseCommand):
             return
         result = demo_load(seed=options["seed"])
         self.stdout.write(f"Loaded {result['profiles']} profiles and {result['queries']} needs/opportunities.")
+        # Recommendations were computed when the load committed; give them a past.
+        history = demo_history_build(seed=options["seed"])
+        states = ", ".join(f"{state}: {n}" for state, n in sorted(history.items()))
+        self.stdout.write(f"Demo history: {sum(history.values())} introductions ({states}).")
