@@ -45,6 +45,8 @@ SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
 INSTALLED_APPS = [
+    # First, so its registration/ templates (password reset) win over the admin's.
+    "frontend",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,7 +64,6 @@ INSTALLED_APPS = [
     "accounts",
     "opportunities",
     "matching",
-    "frontend",
 ]
 
 MIDDLEWARE = [

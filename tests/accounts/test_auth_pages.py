@@ -51,6 +51,9 @@ def test_it_logs_in_and_out(client: Client) -> None:
 
 def test_it_resets_a_password_by_email(client: Client) -> None:
     UserFactory(email="jiro@example.jp")
+    page = client.get("/accounts/password_reset/").content.decode()
+    assert "再設定リンクを送信" in page  # our page, not the admin's
+    assert "Django" not in page
     client.post("/accounts/password_reset/", {"email": "jiro@example.jp"})
     assert len(mail.outbox) == 1
     link = re.search(r"http://\S+/accounts/reset/\S+/", mail.outbox[0].body)
