@@ -1,4 +1,5 @@
 """python -m bench [quality] [--seed N] [--queries N] | python -m bench scale [--n N]"""
+
 from __future__ import annotations
 
 import argparse

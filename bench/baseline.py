@@ -1,9 +1,8 @@
 """The bm25s baseline: BM25 over character bigrams of name + description."""
+
 from __future__ import annotations
 
 import unicodedata
-
-import numpy as np
 
 
 def bigrams(text: str) -> list[str]:
@@ -23,7 +22,7 @@ class BM25Baseline:
             if not rows:
                 continue
             r = bm25s.BM25()
-            r.index([bigrams(f"{p.get('name','')} {p.get('description','')}") for p in rows], show_progress=False)
+            r.index([bigrams(f"{p.get('name', '')} {p.get('description', '')}") for p in rows], show_progress=False)
             self.by_kind[kind] = (rows, r)
 
     def rank(self, queries: list[dict], top: int = 10) -> dict[str, list[str]]:
@@ -34,7 +33,9 @@ class BM25Baseline:
                 out[q["id"]] = []
                 continue
             k = min(len(rows), top + 20)
-            docs, scores = r.retrieve([bigrams(f"{q.get('title','')} {q.get('description','')}")], k=k, show_progress=False)
+            docs, _scores = r.retrieve(
+                [bigrams(f"{q.get('title', '')} {q.get('description', '')}")], k=k, show_progress=False
+            )
             req = set(q.get("required_certifications") or [])
             ranked = []
             for j in docs[0]:

@@ -1,4 +1,5 @@
 """nDCG and the market simulator (after Su, Bayoumi & Joachims, WWW 2022)."""
+
 from __future__ import annotations
 
 import math

@@ -3,6 +3,7 @@
 Everything the engine does here goes through the command line contract
 (``python -m ml rank|train|evaluate``), exactly as an outside evaluation runs it.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,7 +65,13 @@ def simulate_labels(results: dict[str, list[str]], qrels, remaining, seed: int) 
                     ok = load.get(c, 0) > 0 and rng.random() < ACCEPT[g]
                     if ok:
                         load[c] -= 1
-                    labels.append({"query": q, "id": c, "label": ("deal" if g >= 3 and rng.random() < 0.3 else "accepted") if ok else "declined"})
+                    labels.append(
+                        {
+                            "query": q,
+                            "id": c,
+                            "label": ("deal" if g >= 3 and rng.random() < 0.3 else "accepted") if ok else "declined",
+                        }
+                    )
     return labels
 
 
@@ -77,17 +84,26 @@ def run(args) -> None:
     (OUT / "qrels.json").write_text(json.dumps(m.qrels, ensure_ascii=False))
     remaining = {p["id"]: max(0, p.get("capacity", 3) - p.get("active_engagements", 0)) for p in m.profiles}
     coded = sum(1 for p in m.profiles if p.get("sectors") or p.get("capabilities") or p.get("skills"))
-    print(f"synthetic market: {len(m.profiles)} profiles ({coded} with codes), {len(m.queries)} queries, seed {args.seed}")
+    print(
+        f"synthetic market: {len(m.profiles)} profiles ({coded} with codes), {len(m.queries)} queries, seed {args.seed}"
+    )
 
     t0 = time.time()
     base = BM25Baseline(m.profiles).rank(m.queries, top=10)
     t_base = time.time() - t0
-    t_rel, _ = _ml("rank", "--profiles", str(prof), "--queries", str(qry), "--policy", "relevance", "--out", str(OUT / "rel.jsonl"))
-    t_mkt, _ = _ml("rank", "--profiles", str(prof), "--queries", str(qry), "--policy", "market", "--out", str(OUT / "market.jsonl"))
+    t_rel, _ = _ml(
+        "rank", "--profiles", str(prof), "--queries", str(qry), "--policy", "relevance", "--out", str(OUT / "rel.jsonl")
+    )
+    t_mkt, _ = _ml(
+        "rank", "--profiles", str(prof), "--queries", str(qry), "--policy", "market", "--out", str(OUT / "market.jsonl")
+    )
     rel, mkt = _read_results(OUT / "rel.jsonl"), _read_results(OUT / "market.jsonl")
 
     nd = {name: mean_ndcg(r, m.qrels) for name, r in (("bm25s", base), ("relevance", rel), ("market", mkt))}
-    em = {name: expected_matches(r, m.qrels, remaining) for name, r in (("bm25s", base), ("relevance", rel), ("market", mkt))}
+    em = {
+        name: expected_matches(r, m.qrels, remaining)
+        for name, r in (("bm25s", base), ("relevance", rel), ("market", mkt))
+    }
     by_target = {}
     for q in m.queries:
         by_target.setdefault(q["target"], []).append(q["id"])
@@ -95,18 +111,30 @@ def run(args) -> None:
         "Quality (nDCG@10, graded relevance)",
         ["ranking", "nDCG@10", "× bm25s", *[f"nDCG@10 target={t}" for t in by_target], "seconds"],
         [
-            [name, nd[name], nd[name] / nd["bm25s"], *[mean_ndcg(r, {q: m.qrels[q] for q in ids}) for ids in by_target.values()], t]
+            [
+                name,
+                nd[name],
+                nd[name] / nd["bm25s"],
+                *[mean_ndcg(r, {q: m.qrels[q] for q in ids}) for ids in by_target.values()],
+                t,
+            ]
             for name, r, t in (("bm25s", base, t_base), ("relevance", rel, t_rel), ("market", mkt, t_mkt))
         ],
     )
     table(
         "Market (expected accepted introductions, top 10, simulator after Su et al.)",
         ["ranking", "expected matches", "× bm25s", "× relevance"],
-        [[name, em[name], em[name] / em["bm25s"], em[name] / em["relevance"]] for name in ("bm25s", "relevance", "market")],
+        [
+            [name, em[name], em[name] / em["bm25s"], em[name] / em["relevance"]]
+            for name in ("bm25s", "relevance", "market")
+        ],
     )
     ok_q = nd["relevance"] >= 1.5 * nd["bm25s"]
     ok_m = em["market"] >= 1.6 * em["bm25s"] and em["market"] >= 1.1 * em["relevance"]
-    print(f"\ntargets: nDCG ≥ 1.5× bm25s: {'PASS' if ok_q else 'FAIL'}; market ≥ 1.6× bm25s and ≥ 1.1× relevance: {'PASS' if ok_m else 'FAIL'}")
+    print(
+        f"\ntargets: nDCG ≥ 1.5× bm25s: {'PASS' if ok_q else 'FAIL'}; "
+        f"market ≥ 1.6× bm25s and ≥ 1.1× relevance: {'PASS' if ok_m else 'FAIL'}"
+    )
 
     # learning from outcomes: labels logged from the relevance ranking, split by query
     labels = simulate_labels(rel, m.qrels, remaining, seed=args.seed)
@@ -120,21 +148,44 @@ def run(args) -> None:
     noise = [dict(lab, label=random.Random(i).choice(["accepted", "declined"])) for i, lab in enumerate(train_l)]
     _write(OUT / "labels_noise.jsonl", noise)
     common = ["--profiles", str(prof), "--queries", str(qry)]
-    t_train, _ = _ml("train", *common, "--labels", str(OUT / "labels_train.jsonl"), "--out", str(OUT / "model"))
+    _ml("train", *common, "--labels", str(OUT / "labels_train.jsonl"), "--out", str(OUT / "model"))
     _ml("train", *common, "--labels", str(OUT / "labels_noise.jsonl"), "--out", str(OUT / "model_noise"))
     _, ev = _ml("evaluate", *common, "--labels", str(OUT / "labels_test.jsonl"), "--model-b", str(OUT / "model"))
     # the learning loop's real question: should a new model replace the current one?
-    _, ev_noise = _ml("evaluate", *common, "--labels", str(OUT / "labels_test.jsonl"), "--model-a", str(OUT / "model"), "--model-b", str(OUT / "model_noise"))
+    _, ev_noise = _ml(
+        "evaluate",
+        *common,
+        "--labels",
+        str(OUT / "labels_test.jsonl"),
+        "--model-a",
+        str(OUT / "model"),
+        "--model-b",
+        str(OUT / "model_noise"),
+    )
     ev, ev_noise = json.loads(ev), json.loads(ev_noise)
     table(
         f"Learning from outcomes ({len(train_l)} training labels, {len(test_l)} held-out labels from other queries)",
         ["model A (current) vs model B (candidate)", "AUC A", "AUC B", "nDCG A", "nDCG B", "decision"],
         [
-            ["untrained vs trained on outcomes", ev["a"]["auc"], ev["b"]["auc"], ev["a"]["ndcg"], ev["b"]["ndcg"], ev["decision"]],
-            ["trained vs trained on shuffled labels", ev_noise["a"]["auc"], ev_noise["b"]["auc"], ev_noise["a"]["ndcg"], ev_noise["b"]["ndcg"], ev_noise["decision"]],
+            [
+                "untrained vs trained on outcomes",
+                ev["a"]["auc"],
+                ev["b"]["auc"],
+                ev["a"]["ndcg"],
+                ev["b"]["ndcg"],
+                ev["decision"],
+            ],
+            [
+                "trained vs trained on shuffled labels",
+                ev_noise["a"]["auc"],
+                ev_noise["b"]["auc"],
+                ev_noise["a"]["ndcg"],
+                ev_noise["b"]["ndcg"],
+                ev_noise["decision"],
+            ],
         ],
     )
-    t_tm, _ = _ml("rank", *common, "--policy", "market", "--model", str(OUT / "model"), "--out", str(OUT / "market_model.jsonl"))
+    _ml("rank", *common, "--policy", "market", "--model", str(OUT / "model"), "--out", str(OUT / "market_model.jsonl"))
     mm = _read_results(OUT / "market_model.jsonl")
     table(
         "Ranking with the trained model",

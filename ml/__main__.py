@@ -8,4 +8,5 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from ml.cli import main  # noqa: E402
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

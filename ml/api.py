@@ -5,6 +5,7 @@ and writes, so a Celery task can call them without touching files. Inputs
 are validated like the command line does; bad input raises
 :class:`ml.interchange.InterchangeError`.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -22,7 +23,7 @@ from ml.interchange import (
 )
 from ml.learn import evaluate_models, load_model, train_model
 
-__all__ = ["rank", "train", "evaluate", "build", "load_index"]
+__all__ = ["build", "evaluate", "load_index", "rank", "train"]
 
 Progress = Callable[[str], None]
 
@@ -73,7 +74,9 @@ def rank(
     _check(queries, validate_query, "<queries>")
     model = load_model(model_dir)
     if index_dir is not None:
-        return rank_index(Index.load(index_dir), queries, top=top, policy=policy, scorer=model.scorer(), progress=progress)
+        return rank_index(
+            Index.load(index_dir), queries, top=top, policy=policy, scorer=model.scorer(), progress=progress
+        )
     if profiles is None:
         raise ValueError("give profiles or index_dir")
     with tempfile.TemporaryDirectory(prefix="ml-rank-") as tmp:

@@ -4,6 +4,7 @@ Exit status: 0 success, 2 bad input (every bad line as ``file:line: reason``
 on stderr, nothing written), 1 any other failure. Progress goes to stderr;
 results go to stdout or ``--out`` only once everything succeeded.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,7 +96,9 @@ def cmd_rank(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="ml-rank-") as tmp:
             build_index(args.profiles, Path(tmp) / "index", progress=progress)
             index = Index.load(Path(tmp) / "index")
-            results = rank_index(index, queries, top=args.top, policy=args.policy, scorer=model.scorer(), progress=progress)
+            results = rank_index(
+                index, queries, top=args.top, policy=args.policy, scorer=model.scorer(), progress=progress
+            )
             del index
     buf = io.StringIO()
     write_jsonl(results, buf)
@@ -153,8 +156,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             shutil.rmtree(dest)
         staging.rename(dest)
         result["promoted_to"] = str(dest)
-    progress(f"evaluate: A={result['a']['model']} auc={result['a'].get('auc')} "
-             f"B={result['b']['model']} auc={result['b'].get('auc')} -> {result['decision']}")
+    progress(
+        f"evaluate: A={result['a']['model']} auc={result['a'].get('auc')} "
+        f"B={result['b']['model']} auc={result['b'].get('auc')} -> {result['decision']}"
+    )
     _write_output(json.dumps(result, ensure_ascii=False, indent=1) + "\n", None)
     if args.fail_if_worse and not result["better"]:
         return 3
@@ -217,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 1
-    except Exception as exc:  # noqa: BLE001 - the contract: any other failure exits 1
+    except Exception as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if os.environ.get("ML_DEBUG"):
             raise

@@ -7,6 +7,7 @@ learned text classifier (``ml.index``) adds its probability for documents
 whose codes are missing. Matching on these columns is what lets a profile
 without codes still meet a query with codes, and the reverse.
 """
+
 from __future__ import annotations
 
 import re
@@ -92,6 +93,15 @@ def _matchers() -> list[tuple[str, int, re.Pattern[str] | None]]:
     return result
 
 
+@lru_cache(maxsize=1)
+def _matchers_by_head() -> dict[str, list[tuple[int, str, int, re.Pattern[str] | None]]]:
+    """Matchers grouped by their first two characters, each with its rank in ``_matchers()``."""
+    by_head: dict[str, list[tuple[int, str, int, re.Pattern[str] | None]]] = {}
+    for rank, (form, col, pat) in enumerate(_matchers()):
+        by_head.setdefault(form[:2], []).append((rank, form, col, pat))
+    return by_head
+
+
 def detect_concepts(text: str | None) -> dict[int, str]:
     """Concept columns whose label or alias occurs in the text -> matched form."""
     if not text:
@@ -99,11 +109,13 @@ def detect_concepts(text: str | None) -> dict[int, str]:
     c = compact(text)
     if not c:
         return {}
+    by_head = _matchers_by_head()
+    # only forms whose first two characters occur in the text can match
+    cands = [m for h in {c[i : i + 2] for i in range(len(c) - 1)} for m in by_head.get(h, ())]
+    cands.sort()  # longest form first, as in _matchers(): reasons name the most specific form
     found: dict[int, str] = {}
-    # cheap pre-filter: a form can only occur if its first two characters do
-    heads = {c[i : i + 2] for i in range(len(c) - 1)}
-    for form, col, pat in _matchers():
-        if col in found or form[:2] not in heads:
+    for _, form, col, pat in cands:
+        if col in found:
             continue
         if form in c and (pat is None or pat.search(c)):
             found[col] = form

@@ -1,4 +1,5 @@
 """Turn interchange dicts into the pieces the index and the ranker need."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ def _as_list(value) -> list[str]:
     return list(value)
 
 
-def _parts(text: str, code_text: str, fields: dict[str, str], obj: dict) -> DocParts:
+def _parts(text: str, code_text: str, fields: dict[str, str], obj: dict, *, places: bool = True) -> DocParts:
     space = concept_space()
     explicit: set[int] = set()
     sections: set[str] = set()
@@ -73,7 +74,7 @@ def _parts(text: str, code_text: str, fields: dict[str, str], obj: dict) -> DocP
         explicit=explicit,
         detected={c: f for c, f in detected.items() if c not in explicit},
         explicit_sections=sections,
-        text_prefectures=detect_prefectures(text),
+        text_prefectures=detect_prefectures(text) if places else [],
     )
 
 
@@ -93,7 +94,8 @@ def profile_parts(p: dict) -> DocParts:
     code_text = _labels(p, PROFILE_CONCEPT_FIELDS)
     if p.get("expert_type"):
         code_text += " " + label_ja("expert_types", p["expert_type"])
-    return _parts(profile_text(p), code_text, PROFILE_CONCEPT_FIELDS, p)
+    # prefectures named in a profile's text are not used (its stated ones are)
+    return _parts(profile_text(p), code_text, PROFILE_CONCEPT_FIELDS, p, places=False)
 
 
 def query_text(q: dict) -> str:
@@ -111,7 +113,7 @@ def _detect_expert_types(text: str) -> set[int]:
     from ml.vocab import load_vocabulary
 
     c = compact(text)
-    found = set()
+    found: set[int] = set()
     if not c:
         return found
     for e in load_vocabulary()["expert_types"]:

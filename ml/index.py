@@ -20,21 +20,30 @@ The build streams the input twice (validate, then tokenise) and spills
 per-chunk count matrices to disk, so memory stays bounded by the vocabulary
 and one chunk, not by the number of profiles. It writes into a temporary
 directory beside the target and renames it only on success.
+
+Tokenising is the expensive part (Sudachi). For files of POOL_MIN_ROWS rows
+or more it runs in a process pool (``ML_INDEX_WORKERS``, default up to
+MAX_WORKERS): the reader sends batches of raw lines, each worker returns
+counts over a batch-local vocabulary, and the parent merges batches in
+input order (``imap``) with one dictionary lookup per distinct token per
+batch. The result is the same index as an in-process build.
 """
+
 from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 import time
 from array import array
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +61,10 @@ from ml.docs import (
 from ml.vocab import load_vocabulary
 
 FORMAT_VERSION = 1
-CHUNK = 50_000
+CHUNK = 50_000  # rows per spilled count matrix / progress line
+BATCH = 2_000  # rows per tokenising task
+POOL_MIN_ROWS = 20_000  # below this, tokenise in-process (no pool start-up cost)
+MAX_WORKERS = 2
 CHAR_MIN_DF = 2
 PRED_WEIGHT = 0.8  # a classifier guess counts a bit less than a stated code
 PRED_THRESHOLD = 0.3
@@ -113,51 +125,57 @@ def region_coverage(p: dict) -> np.ndarray:
 
 
 class _Channel:
-    """A growing vocabulary plus per-chunk count matrices spilled to disk."""
+    """A growing vocabulary plus per-chunk count matrices spilled to disk.
+
+    Rows arrive in batches tokenised elsewhere (a worker process) with a
+    batch-local vocabulary; ``add_batch`` maps it onto the global one with one
+    dictionary lookup per distinct token of the batch, and the rest is numpy.
+    """
 
     def __init__(self, name: str, tmp: Path) -> None:
         self.name = name
         self.tmp = tmp
         self.vocab: dict[str, int] = {}
-        self.df = array("l")
+        self.df = np.zeros(1 << 16, dtype=np.int64)
         self.chunks: list[Path] = []
-        self._reset()
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def _reset(self) -> None:
-        self.indptr = array("q", [0])
-        self.indices = array("i")
-        self.counts = array("f")
-
-    def add(self, tokens: list[str]) -> None:
-        vocab, df = self.vocab, self.df
-        for tok, n in Counter(tokens).items():
-            i = vocab.get(tok)
-            if i is None:
-                i = len(vocab)
-                vocab[tok] = i
-                df.append(0)
-            df[i] += 1
-            self.indices.append(i)
-            self.counts.append(n)
-        self.indptr.append(len(self.indices))
+    def add_batch(self, local_vocab: list[str], indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray) -> None:
+        vocab = self.vocab
+        gmap = np.fromiter(
+            (vocab.setdefault(t, len(vocab)) for t in local_vocab), dtype=np.int32, count=len(local_vocab)
+        )
+        g = gmap[indices] if len(indices) else np.zeros(0, np.int32)
+        if len(vocab) > len(self.df):
+            grown = np.zeros(max(len(vocab), 2 * len(self.df)), dtype=np.int64)
+            grown[: len(self.df)] = self.df
+            self.df = grown
+        if len(g):
+            # tokens are distinct within a row, so occurrences = document frequency
+            self.df[: len(vocab)] += np.bincount(g, minlength=len(vocab))
+        self._parts.append((np.asarray(indptr, np.int64), g, np.asarray(counts, np.float32)))
 
     def flush(self) -> None:
-        if len(self.indptr) <= 1:
+        if not self._parts:
             return
+        ptrs, offset = [np.zeros(1, np.int64)], 0
+        for ip, ind, _ in self._parts:
+            ptrs.append(ip[1:] + offset)
+            offset += len(ind)
         path = self.tmp / f"{self.name}_{len(self.chunks):05d}.npz"
         np.savez(
             path,
-            indptr=np.frombuffer(self.indptr, dtype=np.int64),
-            indices=np.frombuffer(self.indices, dtype=np.int32),
-            counts=np.frombuffer(self.counts, dtype=np.float32),
+            indptr=np.concatenate(ptrs),
+            indices=np.concatenate([p[1] for p in self._parts]),
+            counts=np.concatenate([p[2] for p in self._parts]),
         )
         self.chunks.append(path)
-        self._reset()
+        self._parts = []
 
     def finalize(self, out: Path, n_docs: int, min_df: int) -> tuple[list[str], np.ndarray]:
         """Write the L2-normalised TF-IDF CSR (with pruned vocabulary) to ``out``."""
         self.flush()
-        df = np.frombuffer(self.df, dtype=np.int64) if len(self.df) else np.zeros(0, np.int64)
+        df = self.df[: len(self.vocab)]
         keep = df >= min_df
         new_id = np.full(len(df), -1, dtype=np.int64)
         new_id[keep] = np.arange(int(keep.sum()))
@@ -221,9 +239,8 @@ def _save_csr(out: Path, name: str, m: sp.csr_matrix) -> None:
 
 
 def _load_csr(d: Path, name: str, shape: tuple[int, int] | None = None, mmap: bool = True) -> sp.csr_matrix:
-    mode = "r" if mmap else None
-    data = np.load(d / f"{name}_data.npy", mmap_mode=mode)
-    indices = np.load(d / f"{name}_indices.npy", mmap_mode=mode)
+    data = np.load(d / f"{name}_data.npy", mmap_mode="r" if mmap else None)
+    indices = np.load(d / f"{name}_indices.npy", mmap_mode="r" if mmap else None)
     indptr = np.load(d / f"{name}_indptr.npy")
     if shape is None:
         shape = tuple(json.loads((d / f"{name}_shape.json").read_text()))
@@ -250,13 +267,13 @@ def _train_concept_classifiers(
     from sklearn.linear_model import LogisticRegression
 
     space = concept_space()
-    n, v = word.shape
+    v = word.shape[1]
     rng = np.random.default_rng(0)
     # classifier vocabulary: the most frequent word features (bounded model size)
     df = np.bincount(word.indices, minlength=v) if word.nnz else np.zeros(v, np.int64)
     feat = np.sort(np.argsort(-df, kind="stable")[: min(v, CLF_MAX_FEATURES)])
     feat = feat[df[feat] >= 2]
-    info: dict = {"sections": {}, "features": int(len(feat))}
+    info: dict = {"sections": {}, "features": len(feat)}
     if len(feat) == 0:
         return info
     np.save(out / "clf_features.npy", feat.astype(np.int64))
@@ -291,7 +308,7 @@ def _train_concept_classifiers(
         kinds_with = sorted({KINDS[k] for k in np.unique(kinds[has])})
         np.save(out / f"clf_{section}_W.npy", w)
         np.save(out / f"clf_{section}_b.npy", b)
-        info["sections"][section] = {"kinds": kinds_with, "codes_trained": trained, "rows": int(len(has))}
+        info["sections"][section] = {"kinds": kinds_with, "codes_trained": trained, "rows": len(has)}
         progress(f"index: concept classifier {section}: {trained} codes from {len(has)} rows")
     return info
 
@@ -301,9 +318,15 @@ def predict_concepts(
     clf: dict,
     *,
     skip_sections: list[set[str]] | None = None,
+    skip_mask: np.ndarray | None = None,
     kinds: np.ndarray | None = None,
 ) -> sp.csr_matrix:
-    """Soft concept predictions (rows x concept columns), thresholded and sparse."""
+    """Soft concept predictions (rows x concept columns), thresholded and sparse.
+
+    Sections a row states codes for are left alone: give them as one set of
+    section names per row (``skip_sections``) or as a rows x sections boolean
+    matrix in ``concept_space().sections`` order (``skip_mask``).
+    """
     space = concept_space()
     n = x_word.shape[0]
     out = sp.csr_matrix((n, space.size), dtype=np.float32)
@@ -319,6 +342,8 @@ def predict_concepts(
         mask = np.ones(n, dtype=bool)
         if skip_sections is not None:
             mask &= np.array([section not in s for s in skip_sections], dtype=bool)
+        if skip_mask is not None:
+            mask &= ~skip_mask[:, space.sections.index(section)]
         if kinds is not None and m.get("kinds"):
             allowed = np.array([KIND_INDEX[k] for k in m["kinds"]])
             mask &= np.isin(kinds, allowed)
@@ -342,6 +367,136 @@ def _transpose_save(out: Path, name: str, m: sp.csr_matrix) -> None:
     _save_csr(out, name, sp.csr_matrix(m.T.tocsr()))
 
 
+# ---------------------------------------------------------------------------
+# tokenising (runs in worker processes for large inputs)
+
+
+class _LocalCounts:
+    """Per-row token counts over a batch-local vocabulary (no global state).
+
+    Rows only append token ids; counting is one vectorised pass in ``export``.
+    """
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.ids = array("i")
+        self.lengths = array("q")
+
+    def add(self, tokens: list[str]) -> None:
+        vocab = self.vocab
+        put = vocab.setdefault
+        self.ids.extend([put(t, len(vocab)) for t in tokens])
+        self.lengths.append(len(tokens))
+
+    def export(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        ids = np.frombuffer(self.ids, dtype=np.int32).astype(np.int64)
+        lengths = np.frombuffer(self.lengths, dtype=np.int64)
+        n, v = len(lengths), max(1, len(self.vocab))
+        key = np.repeat(np.arange(n, dtype=np.int64), lengths) * v + ids
+        uniq, counts = np.unique(key, return_counts=True)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(uniq // v, minlength=n), out=indptr[1:])
+        return list(self.vocab), indptr, (uniq % v).astype(np.int32), counts.astype(np.float32)
+
+
+@lru_cache(maxsize=4096)
+def _region_cached(kind: str | None, prefecture: str | None, regions: tuple[str, ...]) -> np.ndarray:
+    row = region_coverage({"kind": kind, "prefecture": prefecture, "regions": list(regions)})
+    row.setflags(write=False)
+    return row
+
+
+def _tokenise_batch(items: list) -> dict:
+    """Everything the index needs from a batch of profiles (JSON lines or dicts).
+
+    A pure function of its input, so batches can be tokenised in any process;
+    the caller merges the results in input order.
+    """
+    n = len(items)
+    ids: list[str] = []
+    kind = np.empty(n, np.int8)
+    pref = np.empty(n, np.int8)
+    capacity = np.empty(n, np.int32)
+    active = np.empty(n, np.int32)
+    expert_type = np.empty(n, np.int16)
+    region = np.empty((n, len(PREF_INDEX)), np.uint8)
+    words, grams = _LocalCounts(), _LocalCounts()
+    ex_rows, ex_cols, det_rows, det_cols = array("i"), array("i"), array("i"), array("i")
+    for r, item in enumerate(items):
+        p = json.loads(item) if isinstance(item, str) else item
+        parts = profile_parts(p)
+        words.add(parts.words)
+        grams.add(parts.grams)
+        ids.append(p["id"])
+        kind[r] = KIND_INDEX[p["kind"]]
+        pref[r] = PREF_INDEX.get(p.get("prefecture") or "", -1)
+        capacity[r] = capacity_of(p)
+        active[r] = int(p.get("active_engagements") or 0)
+        expert_type[r] = EXPERT_TYPE_INDEX.get(p.get("expert_type") or "", -1)
+        regions = p.get("regions") if p.get("kind") == "expert" else None
+        region[r] = _region_cached(p.get("kind"), p.get("prefecture"), tuple(regions or ()))
+        for c in parts.explicit:
+            ex_rows.append(r)
+            ex_cols.append(c)
+        for c in parts.detected:
+            det_rows.append(r)
+            det_cols.append(c)
+    return {
+        "ids": ids,
+        "kind": kind,
+        "pref": pref,
+        "capacity": capacity,
+        "active": active,
+        "expert_type": expert_type,
+        "region": region,
+        "words": words.export(),
+        "grams": grams.export(),
+        "explicit": (np.frombuffer(ex_rows, np.int32), np.frombuffer(ex_cols, np.int32)),
+        "detected": (np.frombuffer(det_rows, np.int32), np.frombuffer(det_cols, np.int32)),
+    }
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for x in items:
+        batch.append(x)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _worker_count(n_rows: int) -> int:
+    env = os.environ.get("ML_INDEX_WORKERS")
+    if env:
+        return max(1, int(env))
+    if n_rows < POOL_MIN_ROWS:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_WORKERS, cores))
+
+
+@contextmanager
+def _tokenised_batches(source: Iterable[dict] | Path, n_rows: int) -> Iterator[Iterator[dict]]:
+    """Tokenised batches in input order: a process pool for large files, inline otherwise."""
+    if isinstance(source, Path):
+        from ml.interchange import iter_lines
+
+        lines = (line for _, line in iter_lines(source))
+        workers = _worker_count(n_rows)
+        if workers > 1:
+            # spawn, not fork: safe when the caller has threads (Celery, Django).
+            # imap keeps input order and reads the file only as fast as workers consume it.
+            ctx = multiprocessing.get_context("spawn")
+            with ctx.Pool(workers) as pool:
+                yield pool.imap(_tokenise_batch, _batched(lines, BATCH), chunksize=1)
+            return
+        yield map(_tokenise_batch, _batched(lines, BATCH))
+        return
+    yield map(_tokenise_batch, _batched(source, BATCH))
+
+
 def build_index(
     profiles: Iterable[dict] | str | Path,
     out_dir: str | Path,
@@ -353,21 +508,22 @@ def build_index(
     A path is validated completely before anything is written (raises
     ``InterchangeError``). The directory appears only when the build succeeds.
     """
-    from ml.interchange import check_profiles, iter_profiles
+    from ml.interchange import check_profiles
 
     t0 = time.time()
     out = Path(out_dir)
-    source: Iterable[dict]
+    source: Iterable[dict] | Path
+    n_expected = 0
     if isinstance(profiles, (str, Path)):
         n_expected = check_profiles(profiles)
         progress(f"index: {n_expected} profiles valid")
-        source = iter_profiles(profiles, validated=True)
+        source = Path(profiles)
     else:
         source = profiles
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=out.parent))
     try:
-        _build_into(source, tmp, progress)
+        _build_into(source, n_expected, tmp, progress)
         meta = json.loads((tmp / "meta.json").read_text())
         meta["build_seconds"] = round(time.time() - t0, 2)
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
@@ -384,67 +540,59 @@ def build_index(
     return out
 
 
-def _build_into(source: Iterable[dict], out: Path, progress: Progress) -> None:
+def _build_into(source: Iterable[dict] | Path, n_expected: int, out: Path, progress: Progress) -> None:
     space = concept_space()
     spill = out / "_spill"
     spill.mkdir()
     word_ch = _Channel("word", spill)
     char_ch = _Channel("char", spill)
     ids: list[str] = []
-    kind = array("b")
-    pref = array("b")
-    capacity = array("i")
-    active = array("i")
-    expert_type = array("h")
-    region_rows: list[np.ndarray] = []
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("kind", "pref", "capacity", "active", "expert_type")}
+    region_blocks: list[np.ndarray] = []
     region_chunks: list[Path] = []
-    ex_rows, ex_cols = array("q"), array("i")
-    det_rows, det_cols = array("q"), array("i")
-    cert_rows, cert_cols = array("q"), array("i")
-    cert_lo, _ = space.offsets["certifications"]
+    ex_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    det_parts: list[tuple[np.ndarray, np.ndarray]] = []
     n = 0
+    next_report = CHUNK
     seen: set[str] = set()
-    for p in source:
-        pid = p["id"]
-        if pid in seen:
-            from ml.interchange import InterchangeError, LineError
 
-            raise InterchangeError([LineError("<profiles>", n + 1, f"duplicate id {pid!r}")])
-        seen.add(pid)
-        parts = profile_parts(p)
-        word_ch.add(parts.words)
-        char_ch.add(parts.grams)
-        ids.append(pid)
-        kind.append(KIND_INDEX[p["kind"]])
-        pref.append(PREF_INDEX.get(p.get("prefecture") or "", -1))
-        capacity.append(capacity_of(p))
-        active.append(int(p.get("active_engagements") or 0))
-        expert_type.append(EXPERT_TYPE_INDEX.get(p.get("expert_type") or "", -1))
-        region_rows.append(region_coverage(p))
-        for c in parts.explicit:
-            ex_rows.append(n)
-            ex_cols.append(c)
-            if c >= cert_lo:
-                cert_rows.append(n)
-                cert_cols.append(c - cert_lo)
-        for c in parts.detected:
-            det_rows.append(n)
-            det_cols.append(c)
-        n += 1
-        if n % CHUNK == 0:
-            word_ch.flush()
-            char_ch.flush()
+    def spill_region() -> None:
+        if region_blocks:
             path = spill / f"region_{len(region_chunks):05d}.npy"
-            np.save(path, np.stack(region_rows))
+            np.save(path, np.concatenate(region_blocks))
             region_chunks.append(path)
-            region_rows = []
-            progress(f"index: {n} rows tokenised")
+            region_blocks.clear()
+
+    with _tokenised_batches(source, n_expected) as batches:
+        for b in batches:
+            for i, pid in enumerate(b["ids"]):
+                if pid in seen:
+                    from ml.interchange import InterchangeError, LineError
+
+                    raise InterchangeError([LineError("<profiles>", n + i + 1, f"duplicate id {pid!r}")])
+                seen.add(pid)
+            ids.extend(b["ids"])
+            word_ch.add_batch(*b["words"])
+            char_ch.add_batch(*b["grams"])
+            for name, parts in cols.items():
+                parts.append(b[name])
+            region_blocks.append(b["region"])
+            r, c = b["explicit"]
+            ex_parts.append((r.astype(np.int64) + n, c))
+            r, c = b["detected"]
+            det_parts.append((r.astype(np.int64) + n, c))
+            n += len(b["ids"])
+            if n >= next_report:
+                word_ch.flush()
+                char_ch.flush()
+                spill_region()
+                progress(f"index: {n} rows tokenised")
+                next_report += CHUNK
     del seen
+    word_ch.flush()
+    char_ch.flush()
+    spill_region()
     progress(f"index: {n} rows tokenised")
-    if region_rows:
-        path = spill / f"region_{len(region_chunks):05d}.npy"
-        np.save(path, np.stack(region_rows))
-        region_chunks.append(path)
     region = np.lib.format.open_memmap(out / "region.npy", mode="w+", dtype=np.uint8, shape=(n, len(PREF_INDEX)))
     pos = 0
     for path in region_chunks:
@@ -457,12 +605,17 @@ def _build_into(source: Iterable[dict], out: Path, progress: Progress) -> None:
 
     np.save(out / "ids.npy", np.array(ids, dtype=str) if ids else np.zeros(0, dtype="<U1"))
     del ids
-    kinds_arr = np.frombuffer(kind, dtype=np.int8).copy()
+
+    def column(name: str, dtype: type) -> np.ndarray:
+        parts = cols.pop(name)
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+    kinds_arr = column("kind", np.int8)
     np.save(out / "kind.npy", kinds_arr)
-    np.save(out / "pref.npy", np.frombuffer(pref, dtype=np.int8))
-    np.save(out / "capacity.npy", np.frombuffer(capacity, dtype=np.int32))
-    np.save(out / "active.npy", np.frombuffer(active, dtype=np.int32))
-    np.save(out / "expert_type.npy", np.frombuffer(expert_type, dtype=np.int16))
+    np.save(out / "pref.npy", column("pref", np.int8))
+    np.save(out / "capacity.npy", column("capacity", np.int32))
+    np.save(out / "active.npy", column("active", np.int32))
+    np.save(out / "expert_type.npy", column("expert_type", np.int16))
 
     word_vocab, _ = word_ch.finalize(out, n, 1)
     del word_ch
@@ -473,17 +626,19 @@ def _build_into(source: Iterable[dict], out: Path, progress: Progress) -> None:
     n_word, n_char = len(word_vocab), len(char_vocab)
     del word_vocab, char_vocab
 
-    def coo(rows: array, cols: array, ncols: int, val: float = 1.0) -> sp.csr_matrix:
-        r = np.frombuffer(rows, dtype=np.int64)
-        c = np.frombuffer(cols, dtype=np.int32)
+    def coo(parts: list[tuple[np.ndarray, np.ndarray]], ncols: int, val: float = 1.0) -> sp.csr_matrix:
+        r = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        c = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int32)
         m = sp.csr_matrix((np.full(len(r), val, np.float32), (r, c)), shape=(n, ncols), dtype=np.float32)
         m.sum_duplicates()
         m.data[:] = np.minimum(m.data, val)
         return m
 
-    explicit = coo(ex_rows, ex_cols, space.size)
-    detected = coo(det_rows, det_cols, space.size, DETECTED)
-    certs = coo(cert_rows, cert_cols, space.offsets["certifications"][1] - cert_lo)
+    explicit = coo(ex_parts, space.size)
+    detected = coo(det_parts, space.size, DETECTED)
+    del ex_parts, det_parts
+    cert_lo, cert_hi = space.offsets["certifications"]
+    certs = sp.csr_matrix(explicit[:, cert_lo:cert_hi])
     _save_csr(out, "explicit", explicit)
     _save_csr(out, "certs", certs)
 
@@ -498,20 +653,19 @@ def _build_into(source: Iterable[dict], out: Path, progress: Progress) -> None:
     pred_parts = []
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
-        skip = [
-            {space.sections[si] for si in np.flatnonzero(ex_sections[r])} for r in range(start, stop)
-        ]
-        pred_parts.append(predict_concepts(word[start:stop], clf, skip_sections=skip, kinds=kinds_arr[start:stop]))
+        pred_parts.append(
+            predict_concepts(word[start:stop], clf, skip_mask=ex_sections[start:stop], kinds=kinds_arr[start:stop])
+        )
     pred = sp.vstack(pred_parts).tocsr() if pred_parts else sp.csr_matrix((n, space.size), dtype=np.float32)
     concept = explicit.maximum(detected).maximum(pred).tocsr()
     _save_csr(out, "concept", concept)
     progress(f"index: concept vectors ({concept.nnz} entries, {pred.nnz} predicted)")
 
     # term-major matrices per kind, so a query touches only its terms' postings
-    counts = {}
+    kind_counts: dict[str, int] = {}
     for k, kname in enumerate(KINDS):
         rows = np.flatnonzero(kinds_arr == k)
-        counts[kname] = int(len(rows))
+        kind_counts[kname] = len(rows)
         np.save(out / f"rows_{kname}.npy", rows.astype(np.int64))
         if len(rows) == 0:
             continue
@@ -521,7 +675,7 @@ def _build_into(source: Iterable[dict], out: Path, progress: Progress) -> None:
     meta = {
         "format": FORMAT_VERSION,
         "rows": n,
-        "kinds": counts,
+        "kinds": kind_counts,
         "word_vocab": n_word,
         "char_vocab": n_char,
         "concepts": space.size,
@@ -572,7 +726,6 @@ class Index:
         if meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"{d}: index format {meta.get('format')} not supported (rebuild it)")
         n = meta["rows"]
-        space = concept_space()
         return cls(
             path=d,
             meta=meta,
@@ -643,6 +796,14 @@ class Index:
             name = f"post_{kind}_{channel}"
             cache[key] = _load_csr(self.path, name) if (self.path / f"{name}_shape.json").exists() else None
         return cache[key]
+
+    def holds_certs(self, kind: str, required: list[int]) -> np.ndarray:
+        """For each row of ``kind`` (in ``rows_of_kind`` order): holds every required certification."""
+        cache = self.__dict__.setdefault("_cert_cache", {})
+        if kind not in cache:
+            cache[kind] = self.certs[self.rows_of_kind(kind)].toarray() > 0
+        held = cache[kind]
+        return held[:, required].all(axis=1) if required else np.ones(len(held), dtype=bool)
 
     @cached_property
     def remaining(self) -> np.ndarray:

@@ -5,6 +5,7 @@ Pure Python on purpose: the Django import commands call ``read_profiles`` /
 the CLI turns it into exit status 2. Validation covers every line before
 anything is returned, so callers never act on a partial file.
 """
+
 from __future__ import annotations
 
 import json
@@ -149,7 +150,9 @@ def validate_profile(obj: object) -> list[str]:
     if kind is None:
         errors.append("missing required field 'kind'")
     elif kind not in PROFILE_KINDS:
-        errors.append(f"field 'kind': must be one of {', '.join(PROFILE_KINDS)}, got {json.dumps(kind, ensure_ascii=False)}")
+        errors.append(
+            f"field 'kind': must be one of {', '.join(PROFILE_KINDS)}, got {json.dumps(kind, ensure_ascii=False)}"
+        )
     _check_required_str(obj, "name", errors, non_empty=False)
     for field in _PROFILE_STR_FIELDS:
         _check_str(obj, field, errors)
@@ -172,13 +175,17 @@ def validate_query(obj: object) -> list[str]:
     if kind is None:
         errors.append("missing required field 'kind'")
     elif kind not in QUERY_KINDS:
-        errors.append(f"field 'kind': must be one of {', '.join(QUERY_KINDS)}, got {json.dumps(kind, ensure_ascii=False)}")
+        errors.append(
+            f"field 'kind': must be one of {', '.join(QUERY_KINDS)}, got {json.dumps(kind, ensure_ascii=False)}"
+        )
     _check_required_str(obj, "owner", errors)
     target = obj.get("target")
     if target is None:
         errors.append("missing required field 'target'")
     elif target not in TARGETS:
-        errors.append(f"field 'target': must be one of {', '.join(TARGETS)}, got {json.dumps(target, ensure_ascii=False)}")
+        errors.append(
+            f"field 'target': must be one of {', '.join(TARGETS)}, got {json.dumps(target, ensure_ascii=False)}"
+        )
     for field in _QUERY_STR_FIELDS:
         _check_str(obj, field, errors)
     for field, section in _QUERY_CODE_FIELDS.items():
@@ -298,3 +305,8 @@ def write_jsonl(objs, fh) -> None:
     for obj in objs:
         fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
         fh.write("\n")
+
+
+def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every non-blank line, streaming."""
+    return _iter_lines(Path(path))

@@ -11,6 +11,7 @@ accepted (deal counts as accepted, with double weight, since it is the
 outcome the platform exists for); that probability is also the
 acceptance estimate the market policy uses.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +40,7 @@ PROMOTE_MARGIN = 0.005
 class Model:
     path: Path | None
     meta: dict
-    estimator: object | None  # None = the untrained hand-weighted ranker
+    estimator: Any  # a fitted scikit-learn classifier; None = the untrained hand-weighted ranker
 
     @property
     def version(self) -> str:
@@ -72,7 +74,9 @@ def load_model(path: str | Path | None) -> Model:
     if meta.get("features") != list(FEATURES):
         raise ValueError(f"{d}: model features {meta.get('features')} do not match the engine's {list(FEATURES)}")
     with (d / "model.pkl").open("rb") as fh:
-        est = pickle.load(fh)
+        # a model directory is written by ``train`` and promoted by ``evaluate``
+        # inside the deployment; it is trusted code-adjacent data, not user input
+        est = pickle.load(fh)  # noqa: S301
     return Model(d, meta, est)
 
 
@@ -129,9 +133,11 @@ def labelled_matrix(
 
 def holdout_split(query_ids: list[str], qs: np.ndarray, fraction: float = 0.25) -> np.ndarray:
     """Boolean mask of held-out rows; split by query (stable hash), never by pair."""
-    held = np.array(
-        [int(hashlib.md5(q.encode()).hexdigest(), 16) % 1000 < fraction * 1000 for q in query_ids], dtype=bool
-    )
+
+    def bucket(q: str) -> int:
+        return int(hashlib.md5(q.encode(), usedforsecurity=False).hexdigest(), 16) % 1000
+
+    held = np.array([bucket(q) < fraction * 1000 for q in query_ids], dtype=bool)
     return held[qs] if len(qs) else np.zeros(0, dtype=bool)
 
 
@@ -139,7 +145,7 @@ def metrics(scores: np.ndarray, y: np.ndarray, qs: np.ndarray) -> dict:
     """AUC over all pairs, and mean per-query nDCG of accepted labels (ties broken pessimistically)."""
     from sklearn.metrics import roc_auc_score
 
-    out: dict = {"pairs": int(len(y)), "positives": int(y.sum()) if len(y) else 0}
+    out: dict = {"pairs": len(y), "positives": int(y.sum()) if len(y) else 0}
     if len(y) == 0 or y.min() == y.max():
         out["auc"] = None
         out["ndcg"] = None
@@ -160,7 +166,9 @@ def metrics(scores: np.ndarray, y: np.ndarray, qs: np.ndarray) -> dict:
     return out
 
 
-def train_model(index: Index, profiles: list[dict], queries: list[dict], labels: list[dict], out_dir: str | Path) -> dict:
+def train_model(
+    index: Index, profiles: list[dict], queries: list[dict], labels: list[dict], out_dir: str | Path
+) -> dict:
     """Fit the ranker on outcome labels and write a versioned model directory.
 
     A quarter of the queries (by a stable hash of their ids) is held out; the
@@ -172,7 +180,9 @@ def train_model(index: Index, profiles: list[dict], queries: list[dict], labels:
 
     x, y, w, qs = labelled_matrix(index, queries, labels, negatives=NEGATIVES_PER_QUERY)
     if len(y) < 10 or y.min() == y.max():
-        raise ValueError(f"not enough usable labels to train ({len(y)} pairs, {int(y.sum()) if len(y) else 0} positive)")
+        raise ValueError(
+            f"not enough usable labels to train ({len(y)} pairs, {int(y.sum()) if len(y) else 0} positive)"
+        )
     held = holdout_split([q["id"] for q in queries], qs)
     if held.all() or not held.any():
         held = np.zeros(len(y), dtype=bool)
@@ -202,7 +212,7 @@ def train_model(index: Index, profiles: list[dict], queries: list[dict], labels:
         "estimator": kind,
         "features": list(FEATURES),
         "training_data_sha256": digest,
-        "labels": {"pairs": int(len(y)), "positives": int(y.sum()), "train": int(tr.sum()), "holdout": int(held.sum())},
+        "labels": {"pairs": len(y), "positives": int(y.sum()), "train": int(tr.sum()), "holdout": int(held.sum())},
         "metrics": {"holdout": m_tr, "untrained_holdout": m_base},
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

@@ -16,6 +16,7 @@ Why these choices:
 * Character 2/3-grams give robustness to spellings and words the dictionary
   does not know.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,17 @@ from functools import lru_cache
 
 _SMALL_TO_LARGE = str.maketrans(
     {
-        "ァ": "ア", "ィ": "イ", "ゥ": "ウ", "ェ": "エ", "ォ": "オ",
-        "ャ": "ヤ", "ュ": "ユ", "ョ": "ヨ", "ヮ": "ワ", "ヵ": "カ", "ヶ": "ケ",
+        "ァ": "ア",
+        "ィ": "イ",
+        "ゥ": "ウ",
+        "ェ": "エ",
+        "ォ": "オ",
+        "ャ": "ヤ",
+        "ュ": "ユ",
+        "ョ": "ヨ",
+        "ヮ": "ワ",
+        "ヵ": "カ",
+        "ヶ": "ケ",
     }
 )
 _KATA_RUN = re.compile(r"[\u30A0-\u30FF]+")
@@ -89,13 +99,75 @@ def _tokenizers():
 
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "接頭辞"}
 _STOP = {
-    "当社", "弊社", "私", "我々", "こと", "もの", "よう", "ため", "等", "など", "事", "物",
-    "行う", "居る", "為る", "する", "有る", "ある", "成る", "なる", "出来る", "できる", "いる",
-    "対応", "可能", "様", "方", "中", "的", "化", "性", "お", "ご", "御",
-    "考える", "思う", "求める", "探す", "希望", "募集", "探索", "必要", "件",
+    "当社",
+    "弊社",
+    "私",
+    "我々",
+    "こと",
+    "もの",
+    "よう",
+    "ため",
+    "等",
+    "など",
+    "事",
+    "物",
+    "行う",
+    "居る",
+    "為る",
+    "する",
+    "有る",
+    "ある",
+    "成る",
+    "なる",
+    "出来る",
+    "できる",
+    "いる",
+    "対応",
+    "可能",
+    "様",
+    "方",
+    "中",
+    "的",
+    "化",
+    "性",
+    "お",
+    "ご",
+    "御",
+    "考える",
+    "思う",
+    "求める",
+    "探す",
+    "希望",
+    "募集",
+    "探索",
+    "必要",
+    "件",
     # English function words that survive as nouns in mixed text
-    "a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "with", "we", "our",
-    "is", "are", "be", "by", "at", "as", "from", "that", "this", "it", "us", "you",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "of",
+    "for",
+    "to",
+    "in",
+    "on",
+    "with",
+    "we",
+    "our",
+    "is",
+    "are",
+    "be",
+    "by",
+    "at",
+    "as",
+    "from",
+    "that",
+    "this",
+    "it",
+    "us",
+    "you",
 }
 
 
@@ -105,53 +177,98 @@ def _chunks(text: str) -> list[str]:
     return [text[i : i + _MAX_CHARS] for i in range(0, len(text), _MAX_CHARS)]
 
 
+# Pieces end after a sentence end, comma, nakaguro or space. None of these
+# is a content word, so a noun run never crosses them anyway, and short
+# pieces repeat a lot (phrases, code labels, boilerplate such as
+# 短納期・小ロットにも対応。), so tokenising piece by piece through a cache
+# saves most Sudachi calls. The tokens are the same except where Sudachi's
+# lattice used to look across the boundary (rare, e.g. 69 山口県).
+_SENTENCE_END = re.compile(r"(?<=[。！？!?、,・ ])")
+
+
 def tokenize(text: str | None) -> list[str]:
     """Content-word tokens (with compounds and sub-tokens) of a text."""
-    t = normalize(text)
-    if not t:
-        return []
-    tok, mode_a = _tokenizers()
     out: list[str] = []
-    for piece in _chunks(t):
-        run: list[str] = []  # current run of adjacent nouns
-
-        def flush() -> None:
-            if len(run) >= 2:
-                # adjacent pairs and the whole run (capped: long runs are rare noise)
-                for i in range(len(run) - 1):
-                    out.append(run[i] + run[i + 1])
-                if 2 < len(run) <= 5:
-                    out.append("".join(run))
-            run.clear()
-
-        for m in tok.tokenize(piece):
-            pos = m.part_of_speech()
-            p0 = pos[0]
-            if p0 not in _CONTENT_POS:
-                flush()
-                continue
-            surface = m.surface()
-            # Sudachi "normalises" English words to katakana readings (we -> ウィー);
-            # keep Latin-script words as written.
-            norm = surface if surface.isascii() else fold_token(m.normalized_form().lower())
-            if p0 == "名詞" and pos[1] != "数詞":
-                run.append(norm)
-            else:
-                flush()
-            if norm in _STOP or (len(norm) == 1 and not norm.isalnum()):
-                continue
-            if p0 == "名詞" and pos[1] == "数詞" and not _ASCII_WORD.match(norm):
-                continue
-            out.append(norm)
-            if len(m.surface()) >= 3:
-                subs = m.split(mode_a)
-                if len(subs) > 1:
-                    for s in subs:
-                        sn = fold_token(s.normalized_form().lower())
-                        if len(sn) >= 2 and sn not in _STOP:
-                            out.append(sn)
-        flush()
+    # line by line too: a name line ("製作所123") must not make the first
+    # sentence of every description unique to the cache
+    for line in (text or "").split("\n"):
+        t = normalize(line)
+        for piece in _chunks(t) if t else ():
+            for sentence in _SENTENCE_END.split(piece):
+                if sentence:
+                    out.extend(_tokenize_sentence(sentence))
     return out
+
+
+# What one morpheme contributes, cached by (word id, surface, POS id): the
+# same dictionary words recur in every document, and asking Sudachi for the
+# POS, normalised form and mode-A split costs more than the lookup.
+# Value: (content word?, form inside a noun run or "", token to emit or "", mode-A sub-tokens)
+_Morph = tuple[bool, str, str, tuple[str, ...]]
+_MORPH_CACHE: dict[tuple[int, str, int], _Morph] = {}
+_MORPH_CACHE_MAX = 500_000
+
+
+def _morph_info(m, mode_a) -> _Morph:
+    pos = m.part_of_speech()
+    p0 = pos[0]
+    if p0 not in _CONTENT_POS:
+        return (False, "", "", ())
+    surface = m.surface()
+    # Sudachi "normalises" English words to katakana readings (we -> ウィー);
+    # keep Latin-script words as written.
+    norm = surface if surface.isascii() else fold_token(m.normalized_form().lower())
+    in_run = norm if p0 == "名詞" and pos[1] != "数詞" else ""
+    if norm in _STOP or (len(norm) == 1 and not norm.isalnum()):
+        return (True, in_run, "", ())
+    if p0 == "名詞" and pos[1] == "数詞" and not _ASCII_WORD.match(norm):
+        return (True, in_run, "", ())
+    subs: list[str] = []
+    if len(surface) >= 3:
+        split = m.split(mode_a)
+        if len(split) > 1:
+            for x in split:
+                sn = fold_token(x.normalized_form().lower())
+                if len(sn) >= 2 and sn not in _STOP:
+                    subs.append(sn)
+    return (True, in_run, norm, tuple(subs))
+
+
+@lru_cache(maxsize=100_000)
+def _tokenize_sentence(piece: str) -> tuple[str, ...]:
+    tok, mode_a = _tokenizers()
+    cache = _MORPH_CACHE
+    if len(cache) > _MORPH_CACHE_MAX:
+        cache.clear()
+    out: list[str] = []
+    run: list[str] = []  # current run of adjacent nouns
+
+    def flush() -> None:
+        if len(run) >= 2:
+            # adjacent pairs and the whole run (capped: long runs are rare noise)
+            out.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
+            if 2 < len(run) <= 5:
+                out.append("".join(run))
+        run.clear()
+
+    for m in tok.tokenize(piece):
+        key = (m.word_id(), m.surface(), m.part_of_speech_id())
+        info = cache.get(key)
+        if info is None:
+            info = cache[key] = _morph_info(m, mode_a)
+        content, in_run, norm, subs = info
+        if not content:
+            flush()
+            continue
+        if in_run:
+            run.append(in_run)
+        else:
+            flush()
+        if norm:
+            out.append(norm)
+            out.extend(subs)
+    flush()
+    return tuple(out)
 
 
 def char_ngrams(text: str | None, ns: tuple[int, ...] = (2, 3)) -> list[str]:

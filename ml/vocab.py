@@ -1,8 +1,9 @@
 """Reference vocabulary (codes and Japanese labels) shipped with the engine."""
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 VOCAB_PATH: Path = Path(__file__).resolve().parent / "data" / "vocabulary.json"
@@ -26,7 +27,7 @@ def load_vocabulary() -> dict:
         return json.load(fh)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _entries(section: str) -> dict[str, dict]:
     vocab = load_vocabulary()
     if section not in vocab or not isinstance(vocab[section], list):

@@ -5,13 +5,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-import sys  # noqa: E402
-from pathlib import Path as _P  # noqa: E402
+from pathlib import Path as _P
 
 # tests run in importlib mode (no packages): make the shared fixture module importable
 sys.path.insert(0, str(_P(__file__).resolve().parent))
-from ml_test_market import PROFILES, QUERIES, write_jsonl  # noqa: E402
+from ml_test_market import PROFILES, QUERIES, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +39,9 @@ def test_it_indexes_then_ranks_to_a_file(tmp_path):
     q = write_jsonl(tmp_path / "q.jsonl", QUERIES)
     assert run_ml("index", "--profiles", str(p), "--out", str(tmp_path / "idx")).returncode == 0
     out = tmp_path / "res.jsonl"
-    proc = run_ml("rank", "--index", str(tmp_path / "idx"), "--queries", str(q), "--policy", "relevance", "--out", str(out))
+    proc = run_ml(
+        "rank", "--index", str(tmp_path / "idx"), "--queries", str(q), "--policy", "relevance", "--out", str(out)
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     assert len(out.read_text().splitlines()) == len(QUERIES)
@@ -88,11 +88,25 @@ def test_it_trains_and_evaluates_models(tmp_path):
                 good = prof.get("active_engagements", 0) == 0 and prof["prefecture"] in ("04", "13")
                 labels.append({"query": query["id"], "id": prof["id"], "label": "accepted" if good else "declined"})
     lab = write_jsonl(tmp_path / "labels.jsonl", labels * 2)
-    proc = run_ml("train", "--profiles", str(p), "--queries", str(q), "--labels", str(lab), "--out", str(tmp_path / "m"))
+    proc = run_ml(
+        "train", "--profiles", str(p), "--queries", str(q), "--labels", str(lab), "--out", str(tmp_path / "m")
+    )
     assert proc.returncode == 0, proc.stderr
     meta = json.loads((tmp_path / "m" / "model.json").read_text())
     assert meta["features"] and meta["training_data_sha256"] and "holdout" in meta["metrics"]
-    proc = run_ml("evaluate", "--profiles", str(p), "--queries", str(q), "--labels", str(lab), "--model-b", str(tmp_path / "m"), "--promote-to", str(tmp_path / "current"))
+    proc = run_ml(
+        "evaluate",
+        "--profiles",
+        str(p),
+        "--queries",
+        str(q),
+        "--labels",
+        str(lab),
+        "--model-b",
+        str(tmp_path / "m"),
+        "--promote-to",
+        str(tmp_path / "current"),
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert isinstance(result["better"], bool)

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
+import sys
+from pathlib import Path as _P
+
 import pytest
 
 from ml import api
 from ml.interchange import InterchangeError
 
-import sys  # noqa: E402
-from pathlib import Path as _P  # noqa: E402
-
 # tests run in importlib mode (no packages): make the shared fixture module importable
 sys.path.insert(0, str(_P(__file__).resolve().parent))
-from ml_test_market import PROFILES, QUERIES  # noqa: E402
+from ml_test_market import PROFILES, QUERIES
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
+import sys
+from pathlib import Path as _P
+
 import pytest
 
 from ml.interchange import InterchangeError, LineError, read_profiles, read_queries, validate_profile, validate_query
 
-import sys  # noqa: E402
-from pathlib import Path as _P  # noqa: E402
-
 # tests run in importlib mode (no packages): make the shared fixture module importable
 sys.path.insert(0, str(_P(__file__).resolve().parent))
-from ml_test_market import PROFILES, QUERIES, write_jsonl  # noqa: E402
+from ml_test_market import PROFILES, QUERIES, write_jsonl
 
 
 def test_it_accepts_valid_profiles_and_queries():
@@ -20,7 +20,10 @@ def test_it_accepts_valid_profiles_and_queries():
 def test_it_names_the_field_of_an_unknown_code():
     reasons = validate_profile({"id": "x", "kind": "sme", "name": "n", "prefecture": "99"})
     assert reasons == ["field 'prefecture': unknown prefecture code '99'"]
-    assert any("capabilities" in r for r in validate_profile({"id": "x", "kind": "sme", "name": "n", "capabilities": ["laser_magic"]}))
+    assert any(
+        "capabilities" in r
+        for r in validate_profile({"id": "x", "kind": "sme", "name": "n", "capabilities": ["laser_magic"]})
+    )
     assert any("skills" in r for r in validate_profile({"id": "x", "kind": "expert", "name": "n", "skills": ["nope"]}))
 
 
