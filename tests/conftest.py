@@ -107,7 +107,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     Transactional tests end with a flush of every table, which also empties the
     vocabulary that a data migration loaded; the next tests of the worker need it.
     """
-    if not _is_transactional(item):
+    # After the last test the session fixtures have already destroyed the test
+    # database: nothing needs the vocabulary any more.
+    if nextitem is None or not _is_transactional(item):
         return
     from opportunities.models import VocabularyTerm
     from opportunities.vocabulary import sync_terms

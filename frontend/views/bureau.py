@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services as account_services
@@ -47,8 +47,8 @@ bureau_staff_required = persona_required(lambda p: p.is_bureau or bool(p.user.is
 
 
 class BureauFilterForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
+    since = forms.DateField(label=pgettext_lazy("period start", "From"), required=False, widget=DateInput())
+    until = forms.DateField(label=pgettext_lazy("period end", "To"), required=False, widget=DateInput())
     region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
     prefecture = forms.ChoiceField(label=gettext_lazy("Prefecture"), required=False)
     sector = forms.ChoiceField(label=gettext_lazy("Sector"), required=False)
