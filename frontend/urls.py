@@ -31,6 +31,21 @@ urlpatterns = [
     path("introductions/<int:pk>/", views.introduction_detail, name="introduction-detail"),
     path("introductions/<int:pk>/accept/", views.introduction_accept, name="introduction-accept"),
     path("introductions/<int:pk>/decline/", views.introduction_decline, name="introduction-decline"),
+    path("introductions/<int:pk>/withdraw/", views.introduction_withdraw, name="introduction-withdraw"),
+    path("introductions/<int:pk>/start/", views.introduction_start, name="introduction-start"),
+    path("introductions/<int:pk>/close/", views.introduction_close, name="introduction-close"),
+    path("introductions/<int:pk>/outcome/", views.introduction_outcome, name="introduction-outcome"),
+    path("engagements/", views.engagement_list, name="engagement-list"),
+    # Notifications (in-app inbox)
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/read/", views.notification_read_all, name="notification-read-all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+    # Conflicts of interest
+    path("conflicts/", views.conflict_list, name="conflict-list"),
+    path("conflicts/<int:pk>/delete/", views.conflict_delete, name="conflict-delete"),
+    # SMEs browse buyers' open opportunities
+    path("browse/opportunities/", views.opportunity_browse, name="opportunity-browse"),
+    path("browse/opportunities/<int:pk>/", views.opportunity_browse_detail, name="opportunity-browse-detail"),
     # Bureau
     path("bureau/", views.bureau_dashboard, name="bureau-dashboard"),
     path("bureau/export.csv", views.bureau.bureau_export, {"fmt": "csv"}, name="bureau-export-csv"),

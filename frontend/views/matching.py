@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.exceptions import ApplicationError
-from frontend.forms import IntroductionFilterForm, IntroductionMessageForm
+from accounts import selectors as account_selectors
+from core.exceptions import ApplicationError, PermissionDenied
+from frontend.forms import IntroductionMessageForm
 from frontend.persona import Persona
-from frontend.views.common import filters_from, or_404, organisation_required, paginate, persona_required
+from frontend.views.common import (
+    add_service_errors,
+    filters_from,
+    or_404,
+    organisation_required,
+    paginate,
+    persona_required,
+)
 from matching import selectors
+from matching.models import ConflictOfInterest, Introduction, IntroductionEvent, Outcome
 from matching.services import introductions as introduction_services
 from opportunities.models import Need, Opportunity, Status
+
+State = Introduction.State
+
+
+def field_label(model: type[Model], field: str) -> Any:
+    """A model field's translated verbose name as a form label, as a ModelForm would show it."""
+    return capfirst(getattr(model._meta.get_field(field), "verbose_name", field))
+
 
 candidate_required = persona_required(lambda p: p.expert is not None or p.organisation is not None)
 
@@ -66,36 +90,288 @@ def recommendation_request(request: HttpRequest, persona: Persona, pk: int) -> H
     return redirect(_query_url(recommendation.query))
 
 
+class IntroductionListFilterForm(forms.Form):
+    """Side and state filters of the introductions list (both sides of the double opt-in)."""
+
+    side = forms.ChoiceField(
+        label=field_label(Outcome, "side"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All")),
+            (selectors.REQUESTER, gettext_lazy("Requested by us")),
+            (selectors.CANDIDATE, gettext_lazy("Addressed to us")),
+        ],
+    )
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+
+    def __init__(self, *args: Any, requester: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        state = self.fields["state"]
+        assert isinstance(state, forms.ChoiceField)
+        states = Introduction.State.choices
+        if not requester:
+            # Proposed and dismissed rows are the requester's private shortlist; a candidate never sees them.
+            del self.fields["side"]
+            states = [(v, label) for v, label in states if v not in {State.PROPOSED, State.DISMISSED}]
+        state.choices = [("", gettext_lazy("All")), *states]
+
+
+def _rows_with_side(persona: Persona, introductions: Any) -> list[tuple[Introduction, str]]:
+    """Each introduction with the viewer's side, from the organisation ids read once (no query per row)."""
+    org_ids = set(account_selectors.user_organisation_ids(user=persona.user)) if persona.organisation else set()
+    return [
+        (i, selectors.REQUESTER if i.query_organisation_id in org_ids else selectors.CANDIDATE) for i in introductions
+    ]
+
+
 @candidate_required
 def introduction_inbox(request: HttpRequest, persona: Persona) -> HttpResponse:
-    filter_form = IntroductionFilterForm(request.GET)
+    """Every introduction the viewer is part of: requested by their organisation, or addressed to them."""
+    requester = persona.organisation is not None
+    filter_form = IntroductionListFilterForm(request.GET, requester=requester)
     filters = filters_from(filter_form)
-    introductions = selectors.introduction_list(user=persona.user, filters={**filters, "role": selectors.CANDIDATE})
+    filtered = bool(filters)
+    role = filters.pop("side", None) if requester else selectors.CANDIDATE
+    introductions = selectors.introduction_list(user=persona.user, filters={**filters, "role": role})
+    page = paginate(request, introductions)
     return render(
         request,
         "frontend/matching/inbox.html",
         {
-            "page": paginate(request, introductions),
+            "page": page,
+            "rows": _rows_with_side(persona, page.object_list),
             "filter_form": filter_form,
-            "filtered": bool(filters),
+            "filtered": filtered,
+            "requester": requester,
             "message_form": IntroductionMessageForm(),
         },
     )
 
 
+# --- The introduction page: timeline and the actions open to the viewer ----------------------------
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(
+        label=field_label(ConflictOfInterest, "reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class StartForm(forms.Form):
+    note = forms.CharField(
+        label=field_label(IntroductionEvent, "note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CloseForm(forms.Form):
+    result = forms.ChoiceField(
+        label=field_label(Introduction, "status"),
+        choices=[(State.COMPLETED, State.COMPLETED.label), (State.NO_DEAL, State.NO_DEAL.label)],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=field_label(IntroductionEvent, "note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class OutcomeForm(forms.Form):
+    deal = forms.TypedChoiceField(
+        label=field_label(Outcome, "deal"),
+        choices=[("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    value_jpy = forms.IntegerField(label=field_label(Outcome, "value_jpy"), required=False, min_value=0)
+    feedback = forms.TypedChoiceField(
+        label=field_label(Outcome, "feedback"),
+        required=False,
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("1 = not useful, 5 = very useful."),
+    )
+    comment = forms.CharField(
+        label=field_label(Outcome, "comment"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _timeline(introduction: Introduction, persona: Persona) -> list[dict[str, Any]]:
+    """Events for display: the actor shown by side (names of people stay private until contacts are shared)."""
+    parties = {
+        selectors.REQUESTER: introduction.query.organisation.name,
+        selectors.CANDIDATE: introduction.candidate_name,
+    }
+    side_labels = {
+        selectors.REQUESTER: Outcome.Side.REQUESTER.label,
+        selectors.CANDIDATE: Outcome.Side.CANDIDATE.label,
+    }
+    rows = []
+    for event in introduction.events.all():
+        rows.append(
+            {
+                "event": event,
+                "by_viewer": event.actor_id is not None and event.actor_id == persona.user.pk,
+                "side": side_labels.get(event.actor_side, _("System")),
+                "party": parties.get(event.actor_side, ""),
+                "from": State(event.from_state).label if event.from_state in State.values else "",
+                "to": State(event.to_state).label if event.to_state in State.values else event.to_state,
+            }
+        )
+    return rows
+
+
+def _detail(
+    request: HttpRequest, persona: Persona, introduction: Introduction, forms_: dict[str, forms.Form] | None = None
+) -> HttpResponse:
+    sides = selectors.introduction_sides(user=persona.user, introduction=introduction)
+    side = selectors.REQUESTER if selectors.REQUESTER in sides else selectors.CANDIDATE
+    status = introduction.status
+    own_outcome = next((o for o in introduction.outcomes.all() if o.side == side), None)
+    outcome_initial = (
+        {
+            "deal": "yes" if own_outcome.deal else "no",
+            "value_jpy": own_outcome.value_jpy,
+            "feedback": own_outcome.feedback,
+            "comment": own_outcome.comment,
+        }
+        if own_outcome
+        else {}
+    )
+    context: dict[str, Any] = {
+        "introduction": introduction,
+        "is_candidate": selectors.CANDIDATE in sides,
+        "is_requester": selectors.REQUESTER in sides,
+        "timeline": _timeline(introduction, persona),
+        "contacts": selectors.introduction_contacts(introduction=introduction),
+        "message_form": IntroductionMessageForm(),
+        "can_answer": selectors.CANDIDATE in sides and status == State.REQUESTED,
+        "can_withdraw": selectors.REQUESTER in sides and status in introduction_services.OPEN_STATES,
+        "can_start": status == State.ACCEPTED,
+        "can_close": status == State.ENGAGED,
+        "can_record_outcome": status in introduction_services.OUTCOME_STATES,
+        "own_outcome": own_outcome,
+        "withdraw_form": WithdrawForm(),
+        "start_form": StartForm(),
+        "close_form": CloseForm(),
+        "outcome_form": OutcomeForm(initial=outcome_initial),
+        "time_zone": persona.user.time_zone or settings.TIME_ZONE,
+    }
+    context.update(forms_ or {})
+    return render(request, "frontend/matching/introduction.html", context)
+
+
 @candidate_required
 def introduction_detail(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
     introduction = or_404(selectors.introduction_get, user=persona.user, introduction_id=pk)
-    sides = selectors.introduction_sides(user=persona.user, introduction=introduction)
-    return render(
+    return _detail(request, persona, introduction)
+
+
+def _act(
+    request: HttpRequest,
+    persona: Persona,
+    pk: int,
+    *,
+    form_class: type[forms.Form],
+    context_name: str,
+    perform: Callable[[Introduction, dict[str, Any]], Any],
+    success: str,
+) -> HttpResponse:
+    """POST one transition: bind the form, call the service, show its error next to the fields or as a message.
+
+    Outsiders get 404 from the selector; the wrong side gets 403 from the service's PermissionDenied.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    introduction = or_404(selectors.introduction_get, user=persona.user, introduction_id=pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _detail(request, persona, introduction, {context_name: form})
+    try:
+        perform(introduction, form.cleaned_data)
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    except (ApplicationError, ValidationError) as exc:
+        if isinstance(exc, ApplicationError) and not exc.extra.get("fields"):
+            messages.error(request, exc.message)
+            return redirect("introduction-detail", pk=introduction.pk)
+        add_service_errors(form, exc)
+        return _detail(request, persona, introduction, {context_name: form})
+    messages.success(request, success)
+    return redirect("introduction-detail", pk=introduction.pk)
+
+
+@candidate_required
+def introduction_withdraw(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
+    return _act(
         request,
-        "frontend/matching/introduction.html",
-        {
-            "introduction": introduction,
-            "is_candidate": selectors.CANDIDATE in sides,
-            "contacts": selectors.introduction_contacts(introduction=introduction),
-            "message_form": IntroductionMessageForm(),
-        },
+        persona,
+        pk,
+        form_class=WithdrawForm,
+        context_name="withdraw_form",
+        perform=lambda i, data: introduction_services.introduction_withdraw(
+            actor=persona.user, introduction=i, note=data["note"]
+        ),
+        success=_("Request withdrawn."),
+    )
+
+
+@candidate_required
+def introduction_start(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        persona,
+        pk,
+        form_class=StartForm,
+        context_name="start_form",
+        perform=lambda i, data: introduction_services.introduction_start(
+            actor=persona.user, introduction=i, note=data["note"]
+        ),
+        success=_("The engagement has started."),
+    )
+
+
+@candidate_required
+def introduction_close(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        persona,
+        pk,
+        form_class=CloseForm,
+        context_name="close_form",
+        perform=lambda i, data: introduction_services.introduction_close(
+            actor=persona.user, introduction=i, deal=data["result"] == State.COMPLETED, note=data["note"]
+        ),
+        success=_("The engagement is closed. Please record the outcome."),
+    )
+
+
+@candidate_required
+def introduction_outcome(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        persona,
+        pk,
+        form_class=OutcomeForm,
+        context_name="outcome_form",
+        perform=lambda i, data: introduction_services.outcome_record(
+            actor=persona.user,
+            introduction=i,
+            deal=data["deal"],
+            value_jpy=data["value_jpy"],
+            feedback=data["feedback"],
+            comment=data["comment"],
+        ),
+        success=_("Outcome saved. Thank you."),
     )
 
 

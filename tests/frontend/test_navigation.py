@@ -17,20 +17,39 @@ def _nav_links(html: str) -> list[str]:
 
 def test_smes_see_home_needs_and_company(owner_client: Client) -> None:
     html = owner_client.get(reverse("need-list")).content.decode()
-    assert _nav_links(html) == ["/", "/needs/", "/organisation/"]
+    assert _nav_links(html) == [
+        "/",
+        "/needs/",
+        "/browse/opportunities/",
+        "/introductions/",
+        "/notifications/",
+        "/organisation/",
+    ]
     assert '<a href="/needs/" aria-current="page">' in html
     assert '<span class="org-name"' in html
 
 
 def test_buyers_see_opportunities_and_company(buyer_client: Client) -> None:
     html = buyer_client.get(reverse("opportunity-list")).content.decode()
-    assert _nav_links(html) == ["/opportunities/", "/organisation/"]
+    assert _nav_links(html) == [
+        "/opportunities/",
+        "/introductions/",
+        "/conflicts/",
+        "/notifications/",
+        "/organisation/",
+    ]
     assert "東北セミコン株式会社" in html
 
 
 def test_experts_see_their_profile(expert_client: Client) -> None:
     html = expert_client.get(reverse("expert-profile")).content.decode()
-    assert _nav_links(html) == ["/expert/profile/", "/introductions/"]
+    assert _nav_links(html) == [
+        "/expert/profile/",
+        "/introductions/",
+        "/engagements/",
+        "/conflicts/",
+        "/notifications/",
+    ]
     assert '<a href="/expert/profile/" aria-current="page">' in html
 
 
