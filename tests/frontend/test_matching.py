@@ -50,6 +50,8 @@ def test_the_need_page_lists_proposals_with_reasons(owner_client: Client, need: 
     html = owner_client.get(reverse("need-detail", args=[need.pk])).content.decode()
     assert expert.name in html
     assert "対応地域: 宮城県" in html
+    score = Recommendation.objects.get().score
+    assert f'<meter min="0" max="1" value="{score:.3f}"' in html  # the score bar
     assert reverse("recommendation-request", args=[Recommendation.objects.get().pk]) in html
 
 
