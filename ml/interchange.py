@@ -221,12 +221,18 @@ def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield lineno, line
 
 
-def _scan(path: str | Path, validate, *, keep: bool, id_field: str | None = "id") -> tuple[list[dict], list[LineError]]:
-    """Parse and validate every line. Keeps the objects only when ``keep``."""
+def scan(
+    path: str | Path, validate, *, keep: bool = True, id_field: str | None = "id"
+) -> tuple[list[tuple[int, dict]], list[LineError]]:
+    """Parse and validate every line: (line number, object) of the good ones, and every error.
+
+    Keeps the objects only when ``keep``. Callers that add checks of their own
+    (the Django import) use the line numbers to report them as file:line.
+    """
     p = Path(path)
     name = str(path)
     errors: list[LineError] = []
-    objs: list[dict] = []
+    objs: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
     try:
         for lineno, line in _iter_lines(p):
@@ -244,7 +250,7 @@ def _scan(path: str | Path, validate, *, keep: bool, id_field: str | None = "id"
                     seen[oid] = lineno
             errors.extend(LineError(name, lineno, r) for r in reasons)
             if keep and not reasons:
-                objs.append(obj)
+                objs.append((lineno, obj))
     except UnicodeDecodeError as exc:
         errors.append(LineError(name, 0, f"not valid UTF-8: {exc.reason}"))
     except OSError as exc:
@@ -252,28 +258,26 @@ def _scan(path: str | Path, validate, *, keep: bool, id_field: str | None = "id"
     return objs, errors
 
 
-def read_profiles(path: str | Path) -> list[dict]:
-    """All profiles of a JSONL file; raises InterchangeError listing every bad line."""
-    objs, errors = _scan(path, validate_profile, keep=True)
+def _read(path: str | Path, validate, *, id_field: str | None = "id") -> list[dict]:
+    objs, errors = scan(path, validate, id_field=id_field)
     if errors:
         raise InterchangeError(errors)
-    return objs
+    return [obj for _, obj in objs]
+
+
+def read_profiles(path: str | Path) -> list[dict]:
+    """All profiles of a JSONL file; raises InterchangeError listing every bad line."""
+    return _read(path, validate_profile)
 
 
 def read_queries(path: str | Path) -> list[dict]:
     """All queries of a JSONL file; raises InterchangeError listing every bad line."""
-    objs, errors = _scan(path, validate_query, keep=True)
-    if errors:
-        raise InterchangeError(errors)
-    return objs
+    return _read(path, validate_query)
 
 
 def read_labels(path: str | Path) -> list[dict]:
     """Outcome labels ``{"query", "id", "label"}``; (query, id) pairs may repeat."""
-    objs, errors = _scan(path, validate_label, keep=True, id_field=None)
-    if errors:
-        raise InterchangeError(errors)
-    return objs
+    return _read(path, validate_label, id_field=None)
 
 
 def check_profiles(path: str | Path) -> int:
@@ -282,7 +286,7 @@ def check_profiles(path: str | Path) -> int:
     Returns the number of profiles; raises InterchangeError otherwise. The
     index build calls this first so that nothing is written for a bad file.
     """
-    _, errors = _scan(path, validate_profile, keep=False)
+    _, errors = scan(path, validate_profile, keep=False)
     if errors:
         raise InterchangeError(errors)
     return sum(1 for _ in _iter_lines(Path(path)))
