@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from core.api.fields import CodeListField
-from core.api.mixins import ApiAuthMixin
+from accounts.api import ActorApiMixin
+from reference.fields import CodeListField
 
 
 class SignupApi(APIView):
@@ -33,7 +33,7 @@ class SignupApi(APIView):
         return Response({"id": user.pk, "email": user.email}, status=status.HTTP_201_CREATED)
 
 
-class MeApi(ApiAuthMixin, APIView):
+class MeApi(ActorApiMixin, APIView):
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         email = serializers.EmailField()
@@ -84,7 +84,7 @@ class OrganisationOutputSerializer(serializers.Serializer):
     vetting_status = serializers.CharField()
 
 
-class OrganisationDetailApi(ApiAuthMixin, APIView):
+class OrganisationDetailApi(ActorApiMixin, APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(required=False, max_length=200)
         corporate_number = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=13)
@@ -118,7 +118,7 @@ class OrganisationDetailApi(ApiAuthMixin, APIView):
         return Response(OrganisationOutputSerializer(organisation).data)
 
 
-class OrganisationInviteApi(ApiAuthMixin, APIView):
+class OrganisationInviteApi(ActorApiMixin, APIView):
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
         role = serializers.ChoiceField(choices=["owner", "member"], default="member")
@@ -148,7 +148,7 @@ class ExpertProfileOutputSerializer(serializers.Serializer):
     contact_phone = serializers.CharField()
 
 
-class ExpertProfileApi(ApiAuthMixin, APIView):
+class ExpertProfileApi(ActorApiMixin, APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(required=False, max_length=150)
         expert_type = serializers.CharField(required=False)

@@ -19,7 +19,7 @@ from accounts.models import ExpertProfile, Organisation
 from accounts.rules import corporate_number_is_valid
 from core.interchange import raise_if_errors, read_numbered
 from ml.interchange import LineError, validate_profile
-from opportunities.terms import TermMap, codes
+from reference.terms import TermMap, codes
 
 ORG_PREFIX = "tsunagu-org-"
 EXPERT_PREFIX = "tsunagu-expert-"

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import rules
-from opportunities import vocabulary
-from opportunities.models import VocabularyTerm
+from reference import vocabulary
+from reference.models import VocabularyTerm
 
 
 class UserManager(BaseUserManager["User"]):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from opportunities.vocabulary import entries
+from reference.vocabulary import entries
 
 SizeClass = Literal["small", "sme", "large"]
 

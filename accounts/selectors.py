@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from core.exceptions import NotFound
-from opportunities import vocabulary
+from reference import vocabulary
 
 ORGANISATION_TERMS = ("sectors", "capabilities", "certifications")
 

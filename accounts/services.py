@@ -12,7 +12,7 @@ from accounts import selectors, signals
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from accounts.selectors import user_is_owner
 from core.exceptions import ApplicationError, PermissionDenied
-from opportunities.terms import TermMap, set_terms
+from reference.terms import TermMap, set_terms
 
 ORGANISATION_FIELDS = (
     "name",

@@ -30,8 +30,8 @@ from accounts.models import ExpertProfile, Membership, Organisation, User
 from core.exceptions import NotFound
 from matching.metrics import ACCEPTED, ANSWERED
 from matching.models import Engagement, Introduction, ModelVersion, Outcome
-from opportunities import vocabulary
 from opportunities.models import Need, Opportunity, Status, TargetKind
+from reference import vocabulary
 
 State = Introduction.State
 REQUESTED_OR_LATER = (State.REQUESTED, *ANSWERED, State.EXPIRED)

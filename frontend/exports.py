@@ -32,7 +32,7 @@ from frontend import bureau_metrics as metrics
 from frontend.bureau_metrics import Filters
 from frontend.models import ExportJob
 from matching.models import Introduction
-from opportunities import vocabulary
+from reference import vocabulary
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 from accounts.rules import corporate_number_is_valid
-from opportunities import vocabulary
 from opportunities.models import Status, TargetKind
+from reference import vocabulary
 
 
 class SignupForm(forms.Form):

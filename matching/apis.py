@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import ActorApiMixin
 from accounts.models import User
-from core.api.mixins import ApiAuthMixin
 from core.api.views import paginated_response
 from matching import selectors
 from matching.models import Introduction
@@ -133,7 +133,7 @@ def _detail(request: Request, user: User, introduction_id: int, code: int = stat
     return Response(IntroductionDetailSerializer(introduction, context={"user": user}).data, status=code)
 
 
-class _RecommendationListApi(ApiAuthMixin, APIView):
+class _RecommendationListApi(ActorApiMixin, APIView):
     def _render(self, request: Request, query: Any) -> Response:
         recs = list(selectors.recommendation_list(query=query))
         keys = list({r.query_key for r in recs})
@@ -159,7 +159,7 @@ class MessageInputSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
-class RecommendationRequestApi(ApiAuthMixin, APIView):
+class RecommendationRequestApi(ActorApiMixin, APIView):
     @extend_schema(request=MessageInputSerializer, responses={201: IntroductionDetailSerializer})
     def post(self, request: Request, recommendation_id: int) -> Response:
         user = self.actor(request)
@@ -172,7 +172,7 @@ class RecommendationRequestApi(ApiAuthMixin, APIView):
         return _detail(request, user, introduction.pk, status.HTTP_201_CREATED)
 
 
-class RecommendationDismissApi(ApiAuthMixin, APIView):
+class RecommendationDismissApi(ActorApiMixin, APIView):
     @extend_schema(request=None, responses=IntroductionDetailSerializer)
     def post(self, request: Request, recommendation_id: int) -> Response:
         user = self.actor(request)
@@ -181,7 +181,7 @@ class RecommendationDismissApi(ApiAuthMixin, APIView):
         return _detail(request, user, introduction.pk)
 
 
-class IntroductionListApi(ApiAuthMixin, APIView):
+class IntroductionListApi(ActorApiMixin, APIView):
     class FilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=Introduction.State.choices, required=False)
         role = serializers.ChoiceField(choices=[selectors.REQUESTER, selectors.CANDIDATE], required=False)
@@ -200,13 +200,13 @@ class IntroductionListApi(ApiAuthMixin, APIView):
         return paginated_response(queryset=qs, serializer_class=output, request=request, view=self)
 
 
-class IntroductionDetailApi(ApiAuthMixin, APIView):
+class IntroductionDetailApi(ActorApiMixin, APIView):
     @extend_schema(responses=IntroductionDetailSerializer)
     def get(self, request: Request, introduction_id: int) -> Response:
         return _detail(request, self.actor(request), introduction_id)
 
 
-class _TransitionApi(ApiAuthMixin, APIView):
+class _TransitionApi(ActorApiMixin, APIView):
     """POST performs one transition; the body is parsed by InputSerializer."""
 
     InputSerializer: type[serializers.Serializer] = MessageInputSerializer
@@ -299,7 +299,7 @@ class ConflictOutputSerializer(serializers.Serializer):
         return {"kind": "organisation", "id": obj.declared_by_organisation_id}
 
 
-class ConflictListApi(ApiAuthMixin, APIView):
+class ConflictListApi(ActorApiMixin, APIView):
     class InputSerializer(serializers.Serializer):
         organisation = serializers.IntegerField()
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
@@ -321,7 +321,7 @@ class ConflictListApi(ApiAuthMixin, APIView):
         return Response(ConflictOutputSerializer(conflict).data, status=status.HTTP_201_CREATED)
 
 
-class ConflictDetailApi(ApiAuthMixin, APIView):
+class ConflictDetailApi(ActorApiMixin, APIView):
     @extend_schema(responses=ConflictOutputSerializer)
     def get(self, request: Request, conflict_id: int) -> Response:
         conflict = selectors.conflict_get(user=self.actor(request), conflict_id=conflict_id)
@@ -345,7 +345,7 @@ class NotificationOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class NotificationListApi(ApiAuthMixin, APIView):
+class NotificationListApi(ActorApiMixin, APIView):
     class FilterSerializer(serializers.Serializer):
         unread = serializers.BooleanField(required=False, default=False)
 
@@ -359,7 +359,7 @@ class NotificationListApi(ApiAuthMixin, APIView):
         )
 
 
-class NotificationReadApi(ApiAuthMixin, APIView):
+class NotificationReadApi(ActorApiMixin, APIView):
     @extend_schema(request=None, responses=NotificationOutputSerializer)
     def post(self, request: Request, notification_id: int) -> Response:
         user = self.actor(request)
@@ -369,7 +369,7 @@ class NotificationReadApi(ApiAuthMixin, APIView):
         return Response(NotificationOutputSerializer(notification).data)
 
 
-class NotificationReadAllApi(ApiAuthMixin, APIView):
+class NotificationReadAllApi(ActorApiMixin, APIView):
     @extend_schema(request=None, responses={200: None})
     def post(self, request: Request) -> Response:
         return Response({"marked": notification_mark_read(user=self.actor(request))})

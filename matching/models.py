@@ -25,36 +25,29 @@ def candidate_key(*, expert_id: int | None = None, organisation_id: int | None =
     return f"expert:{expert_id}" if expert_id else f"org:{organisation_id}"
 
 
+def exactly_one(first: str, second: str, *, name: str) -> models.CheckConstraint:
+    """A check that exactly one of two nullable foreign keys is set (the polymorphic pairs)."""
+    return models.CheckConstraint(
+        condition=(Q(**{f"{first}__isnull": False}) & Q(**{f"{second}__isnull": True}))
+        | (Q(**{f"{first}__isnull": True}) & Q(**{f"{second}__isnull": False})),
+        name=name,
+    )
+
+
+def optional_fk(to: str, *, related_name: str, verbose_name: Any) -> Any:
+    """A nullable side of an expert-xor-organisation (or need-xor-opportunity) pair."""
+    return models.ForeignKey(
+        to, null=True, blank=True, on_delete=models.CASCADE, related_name=related_name, verbose_name=verbose_name
+    )
+
+
 class QueryCandidate(models.Model):
     """Abstract: one query (need xor opportunity) → one candidate (expert xor organisation)."""
 
-    need = models.ForeignKey(
-        "opportunities.Need", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("need")
-    )
-    opportunity = models.ForeignKey(
-        "opportunities.Opportunity",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("opportunity"),
-    )
-    expert = models.ForeignKey(
-        "accounts.ExpertProfile",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("expert"),
-    )
-    organisation = models.ForeignKey(
-        "accounts.Organisation",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("candidate organisation"),
-    )
+    need = optional_fk("opportunities.Need", related_name="+", verbose_name=_("need"))
+    opportunity = optional_fk("opportunities.Opportunity", related_name="+", verbose_name=_("opportunity"))
+    expert = optional_fk("accounts.ExpertProfile", related_name="+", verbose_name=_("expert"))
+    organisation = optional_fk("accounts.Organisation", related_name="+", verbose_name=_("candidate organisation"))
     query_key = models.CharField(_("query"), max_length=40, editable=False, db_index=True)
     candidate_key = models.CharField(_("candidate"), max_length=40, editable=False)
 
@@ -64,16 +57,8 @@ class QueryCandidate(models.Model):
     @staticmethod
     def xor_constraints(prefix: str) -> list[models.CheckConstraint]:
         return [
-            models.CheckConstraint(
-                condition=(Q(need__isnull=False) & Q(opportunity__isnull=True))
-                | (Q(need__isnull=True) & Q(opportunity__isnull=False)),
-                name=f"{prefix}_one_query",
-            ),
-            models.CheckConstraint(
-                condition=(Q(expert__isnull=False) & Q(organisation__isnull=True))
-                | (Q(expert__isnull=True) & Q(organisation__isnull=False)),
-                name=f"{prefix}_one_candidate",
-            ),
+            exactly_one("need", "opportunity", name=f"{prefix}_one_query"),
+            exactly_one("expert", "organisation", name=f"{prefix}_one_candidate"),
         ]
 
     def fill_keys(self) -> None:
@@ -281,22 +266,8 @@ class Engagement(models.Model):
     introduction = models.OneToOneField(
         Introduction, on_delete=models.CASCADE, related_name="engagement", verbose_name=_("introduction")
     )
-    expert = models.ForeignKey(
-        "accounts.ExpertProfile",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="engagements",
-        verbose_name=_("expert"),
-    )
-    organisation = models.ForeignKey(
-        "accounts.Organisation",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="engagements",
-        verbose_name=_("organisation"),
-    )
+    expert = optional_fk("accounts.ExpertProfile", related_name="engagements", verbose_name=_("expert"))
+    organisation = optional_fk("accounts.Organisation", related_name="engagements", verbose_name=_("organisation"))
     accepted_at = models.DateTimeField(_("accepted at"))
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
@@ -304,13 +275,7 @@ class Engagement(models.Model):
     class Meta:
         verbose_name = _("engagement")
         verbose_name_plural = _("engagements")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(expert__isnull=False) & Q(organisation__isnull=True))
-                | (Q(expert__isnull=True) & Q(organisation__isnull=False)),
-                name="engagement_one_candidate",
-            )
-        ]
+        constraints = [exactly_one("expert", "organisation", name="engagement_one_candidate")]
 
     def __str__(self) -> str:
         return f"engagement of introduction {self.introduction_id}"
@@ -364,21 +329,9 @@ class Outcome(models.Model):
 class ConflictOfInterest(models.Model):
     """An expert or organisation must never be matched with `organisation` (own group, competitor, relative)."""
 
-    expert = models.ForeignKey(
-        "accounts.ExpertProfile",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="conflicts",
-        verbose_name=_("declared by expert"),
-    )
-    declared_by_organisation = models.ForeignKey(
-        "accounts.Organisation",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="declared_conflicts",
-        verbose_name=_("declared by organisation"),
+    expert = optional_fk("accounts.ExpertProfile", related_name="conflicts", verbose_name=_("declared by expert"))
+    declared_by_organisation = optional_fk(
+        "accounts.Organisation", related_name="declared_conflicts", verbose_name=_("declared by organisation")
     )
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("never match with")
@@ -394,11 +347,7 @@ class ConflictOfInterest(models.Model):
         verbose_name_plural = _("conflicts of interest")
         ordering = ("-created_at", "-id")
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(expert__isnull=False) & Q(declared_by_organisation__isnull=True))
-                | (Q(expert__isnull=True) & Q(declared_by_organisation__isnull=False)),
-                name="conflict_one_declarer",
-            ),
+            exactly_one("expert", "declared_by_organisation", name="conflict_one_declarer"),
             models.UniqueConstraint(
                 fields=("expert", "organisation"), condition=Q(expert__isnull=False), name="conflict_unique_expert"
             ),

@@ -6,11 +6,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.fields import CodeListField
-from core.api.mixins import ApiAuthMixin
+from accounts.api import ActorApiMixin
 from core.api.views import paginated_response
 from opportunities import selectors, services
-from opportunities.models import Status, TargetKind, VocabularyTerm
+from opportunities.models import Status, TargetKind
+from reference.fields import CodeListField
 
 
 class CommonFilterSerializer(serializers.Serializer):
@@ -46,7 +46,7 @@ class NeedInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
 
 
-class NeedListApi(ApiAuthMixin, APIView):
+class NeedListApi(ActorApiMixin, APIView):
     class FilterSerializer(CommonFilterSerializer):
         category = serializers.CharField(required=False)
 
@@ -66,7 +66,7 @@ class NeedListApi(ApiAuthMixin, APIView):
         return Response(NeedOutputSerializer(need).data, status=status.HTTP_201_CREATED)
 
 
-class NeedDetailApi(ApiAuthMixin, APIView):
+class NeedDetailApi(ActorApiMixin, APIView):
     @extend_schema(responses=NeedOutputSerializer)
     def get(self, request: Request, need_id: int) -> Response:
         return Response(NeedOutputSerializer(selectors.need_get(user=self.actor(request), need_id=need_id)).data)
@@ -112,7 +112,7 @@ class OpportunityInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
 
 
-class OpportunityListApi(ApiAuthMixin, APIView):
+class OpportunityListApi(ActorApiMixin, APIView):
     class FilterSerializer(CommonFilterSerializer):
         capability = serializers.CharField(required=False)
         mine = serializers.BooleanField(required=False, help_text="Only my organisation's opportunities")
@@ -133,7 +133,7 @@ class OpportunityListApi(ApiAuthMixin, APIView):
         return Response(OpportunityOutputSerializer(opportunity).data, status=status.HTTP_201_CREATED)
 
 
-class OpportunityDetailApi(ApiAuthMixin, APIView):
+class OpportunityDetailApi(ActorApiMixin, APIView):
     @extend_schema(responses=OpportunityOutputSerializer)
     def get(self, request: Request, opportunity_id: int) -> Response:
         opportunity = selectors.opportunity_get(user=self.actor(request), opportunity_id=opportunity_id)
@@ -147,24 +147,3 @@ class OpportunityDetailApi(ApiAuthMixin, APIView):
         services.opportunity_update(opportunity=opportunity, data=serializer.validated_data)
         opportunity = selectors.opportunity_get(user=self.actor(request), opportunity_id=opportunity_id)
         return Response(OpportunityOutputSerializer(opportunity).data)
-
-
-class VocabularyListApi(ApiAuthMixin, APIView):
-    class OutputSerializer(serializers.Serializer):
-        section = serializers.CharField()
-        code = serializers.CharField()
-        display = serializers.CharField(source="label", help_text="Label in the active language")
-        label_ja = serializers.CharField()
-        label_en = serializers.CharField()
-        aliases_ja = serializers.ListField(child=serializers.CharField())
-
-    class FilterSerializer(serializers.Serializer):
-        section = serializers.ChoiceField(choices=VocabularyTerm.Section.choices, required=False)
-
-    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        terms = selectors.vocabulary_term_list(section=filters.validated_data.get("section"))
-        # The vocabulary is small reference data: one unpaginated list.
-        return Response(self.OutputSerializer(terms, many=True).data)

@@ -9,5 +9,4 @@ urlpatterns = [
     path("needs/<int:need_id>/", apis.NeedDetailApi.as_view(), name="api-need-detail"),
     path("opportunities/", apis.OpportunityListApi.as_view(), name="api-opportunity-list"),
     path("opportunities/<int:opportunity_id>/", apis.OpportunityDetailApi.as_view(), name="api-opportunity-detail"),
-    path("vocabulary/", apis.VocabularyListApi.as_view(), name="api-vocabulary"),
 ]

@@ -15,7 +15,7 @@ from accounts.models import Organisation
 from core.interchange import raise_if_errors, read_numbered
 from ml.interchange import LineError, validate_query
 from opportunities.models import Need, Opportunity, Status
-from opportunities.terms import TermMap, codes
+from reference.terms import TermMap, codes
 
 NEED_PREFIX = "tsunagu-need-"
 OPPORTUNITY_PREFIX = "tsunagu-opp-"

@@ -4,42 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opportunities import vocabulary
-
-
-class VocabularyTerm(models.Model):
-    """One code of the reference vocabulary (sector, capability, prefecture, …)."""
-
-    class Section(models.TextChoices):
-        REGIONS = "regions", _("Region")
-        PREFECTURES = "prefectures", _("Prefecture")
-        SECTORS = "sectors", _("Sector")
-        CAPABILITIES = "capabilities", _("Capability")
-        CERTIFICATIONS = "certifications", _("Certification")
-        NEED_CATEGORIES = "need_categories", _("Need category")
-        EXPERT_TYPES = "expert_types", _("Expert type")
-        INDUSTRIES = "industries", _("Industry")
-
-    section = models.CharField(_("section"), max_length=32, choices=Section.choices)
-    code = models.CharField(_("code"), max_length=64)
-    label_ja = models.CharField(_("Japanese label"), max_length=200)
-    label_en = models.CharField(_("English label"), max_length=200, blank=True)
-    aliases_ja = models.JSONField(_("aliases (Japanese)"), default=list, blank=True)
-    extra = models.JSONField(_("other attributes"), default=dict, blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
-
-    class Meta:
-        verbose_name = _("vocabulary term")
-        verbose_name_plural = _("vocabulary terms")
-        ordering = ("section", "position")
-        constraints = [models.UniqueConstraint(fields=("section", "code"), name="vocabulary_unique_code")]
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return vocabulary.label(self.section, self.code) or self.label_ja
+from reference import vocabulary
+from reference.models import VocabularyTerm
 
 
 class Status(models.TextChoices):

@@ -16,7 +16,7 @@ from accounts.models import Organisation, User
 from accounts.selectors import user_organisation_ids
 from core.exceptions import NotFound
 from core.text import normalise
-from opportunities.models import Need, Opportunity, Status, VocabularyTerm
+from opportunities.models import Need, Opportunity, Status
 
 NEED_PREFETCH = ("sectors",)
 OPPORTUNITY_PREFETCH = ("sectors", "required_capabilities", "required_certifications")
@@ -90,10 +90,3 @@ def opportunity_get_for_owner(*, user: User, opportunity_id: int) -> Opportunity
     if opportunity is None:
         raise NotFound("Opportunity not found.")
     return opportunity
-
-
-def vocabulary_term_list(*, section: str | None = None) -> QuerySet[VocabularyTerm]:
-    terms = VocabularyTerm.objects.all()
-    if section:
-        terms = terms.filter(section=section)
-    return terms

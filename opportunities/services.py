@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.selectors import user_organisation
 from core.exceptions import ApplicationError
-from opportunities import signals, vocabulary
+from opportunities import signals
 from opportunities.models import Need, Opportunity, Status
-from opportunities.terms import set_terms
+from reference import vocabulary
+from reference.terms import set_terms
 
 NEED_FIELDS = ("category", "title", "description", "prefecture", "target", "status")
 OPPORTUNITY_FIELDS = (

@@ -111,8 +111,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     # database: nothing needs the vocabulary any more.
     if nextitem is None or not _is_transactional(item):
         return
-    from opportunities.models import VocabularyTerm
-    from opportunities.vocabulary import sync_terms
+    from reference.models import VocabularyTerm
+    from reference.vocabulary import sync_terms
 
     with item.config.stash[blocking_manager_key].unblock():
         if not VocabularyTerm.objects.exists():

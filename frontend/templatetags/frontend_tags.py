@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 
 from frontend.persona import get_persona
-from opportunities import vocabulary
+from reference import vocabulary
 
 register = template.Library()
 

@@ -37,7 +37,7 @@ from frontend.forms import ALL, DateInput, prefecture_choices
 from frontend.models import ExportJob
 from frontend.persona import Persona
 from frontend.views.common import filters_from, or_404, paginate, persona_required
-from opportunities import vocabulary
+from reference import vocabulary
 
 # Bureau persona: a member of a bureau organisation, or Django staff (who may also belong elsewhere).
 bureau_staff_required = persona_required(lambda p: p.is_bureau or bool(p.user.is_staff))

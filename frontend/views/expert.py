@@ -16,7 +16,7 @@ from frontend.forms import ExpertProfileForm
 from frontend.persona import Persona
 from frontend.views.common import add_service_errors, expert_required, or_404
 from matching.services.introductions import expert_load
-from opportunities.terms import codes
+from reference.terms import codes
 
 FIELDS = ("name", "expert_type", "prefecture", "bio", "capacity", "contact_email", "contact_phone")
 

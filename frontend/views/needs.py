@@ -16,7 +16,7 @@ from frontend.views.common import add_service_errors, filters_from, or_404, pagi
 from frontend.views.matching import proposals_context
 from opportunities import selectors, services
 from opportunities.models import Need, Status
-from opportunities.terms import codes
+from reference.terms import codes
 
 
 @sme_required

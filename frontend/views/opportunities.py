@@ -18,7 +18,7 @@ from matching import selectors as matching_selectors
 from matching.services import introductions as introduction_services
 from opportunities import selectors, services
 from opportunities.models import Opportunity, Status
-from opportunities.terms import codes
+from reference.terms import codes
 
 FIELDS = ("title", "description", "target", "prefecture", "deadline", "budget_jpy", "restricted", "status")
 TERMS = ("sectors", "required_capabilities", "required_certifications")

@@ -16,7 +16,7 @@ from core.exceptions import ApplicationError
 from frontend.forms import InvitationForm, OrganisationForm
 from frontend.persona import Persona
 from frontend.views.common import add_service_errors, organisation_required, paginate
-from opportunities.terms import codes
+from reference.terms import codes
 
 PROFILE_FIELDS = (
     "name",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from playwright.sync_api import Page, expect
 
 from accounts.models import ExpertProfile, Membership, Organisation, User
-from opportunities.terms import set_terms
+from reference.terms import set_terms
 from tests.factories import ExpertProfileFactory, MembershipFactory, OrganisationFactory, UserFactory
 from tests.frontend.html_text import english_phrases, visible_text
 

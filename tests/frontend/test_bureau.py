@@ -23,7 +23,8 @@ from frontend import bureau_metrics
 from frontend.models import ExportJob
 from matching import metrics as matching_metrics
 from matching.models import Engagement, Introduction, Outcome
-from opportunities.models import Need, VocabularyTerm
+from opportunities.models import Need
+from reference.models import VocabularyTerm
 from tests.factories import ExpertProfileFactory, MembershipFactory, NeedFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organisation, User
-from opportunities.models import Need, VocabularyTerm
+from opportunities.models import Need
+from reference.models import VocabularyTerm
 from tests.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db

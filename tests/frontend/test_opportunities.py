@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from opportunities.models import Opportunity, VocabularyTerm
+from opportunities.models import Opportunity
+from reference.models import VocabularyTerm
 from tests.factories import OpportunityFactory
 
 pytestmark = pytest.mark.django_db

@@ -40,7 +40,7 @@ def test_it_filters_opportunities(owner_api: APIClient, buyer_org: Organisation)
     a = OpportunityFactory(organisation=buyer_org, title="EV電池ケースのプレス", prefecture="07")
     a.sectors.set([])
     b = OpportunityFactory(organisation=buyer_org, title="航空機部品の表面処理", prefecture="04")
-    from opportunities.models import VocabularyTerm
+    from reference.models import VocabularyTerm
 
     b.sectors.add(VocabularyTerm.objects.get(section="sectors", code="aerospace"))
     b.required_capabilities.add(VocabularyTerm.objects.get(section="capabilities", code="precision_machining"))

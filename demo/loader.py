@@ -1,6 +1,6 @@
 """Load the demo market into the database through the normal import path.
 
-The generator (core.demo.market) is pure Python and deterministic; this
+The generator (demo.market) is pure Python and deterministic; this
 module writes its output as interchange files, imports them with the same
 code as `import_profiles` / `import_queries`, and adds one login per persona.
 """
@@ -17,7 +17,7 @@ from django.db import transaction
 
 from accounts.interchange import profiles_import
 from accounts.models import ExpertProfile, Membership, Organisation, User
-from core.demo.market import build_market
+from demo.market import build_market
 from matching.services.recommendations import recommendations_refresh_all
 from opportunities.interchange import queries_import
 

@@ -4,7 +4,7 @@ Each archetype ties an industry, sectors, capabilities and certification
 odds together so that generated profiles are coherent (an aerospace machine
 shop often holds JIS Q 9100, an automotive press shop IATF 16949, ...).
 Strings may contain ``{variant}`` placeholders resolved by
-:data:`core.demo.phrases.VARIANTS` or by the generator's context.
+:data:`demo.phrases.VARIANTS` or by the generator's context.
 """
 
 from __future__ import annotations

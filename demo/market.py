@@ -1,9 +1,10 @@
 """Deterministic demo market for Tsunagu.
 
 ``build_market(seed)`` returns interchange-format profiles (SMEs, experts,
-buyers) and queries (needs, opportunities) plus demo login personas.  Pure
-Python: no Django imports, only ``random.Random(seed)`` for randomness, so the
-same seed always gives identical output.
+buyers) and queries (needs, opportunities) plus demo login personas. Pure
+Python (no models or settings; the 法人番号 rule is accounts.rules'), only
+``random.Random(seed)`` for randomness, so the same seed always gives
+identical output.
 
 Extra fields beyond the interchange README (ignored by the engine):
 profiles carry ``email``, ``phone``, ``contact_name`` and, for incorporated
@@ -14,22 +15,21 @@ opportunities carry ``deadline``, ``budget_jpy``, ``restricted`` and ``status``.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import random
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
-from core.demo import archetypes as _arch
-from core.demo import names as _names
-from core.demo import opportunity_phrases as _op
-from core.demo import phrases as _ph
+from accounts.rules import corporate_number_check_digit
+from demo import archetypes as _arch
+from demo import names as _names
+from demo import opportunity_phrases as _op
+from demo import phrases as _ph
+from ml.vocab import load_vocabulary
 
 T = TypeVar("T")
 
 DEFAULT_SEED = 20261123
-VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "ml" / "data" / "vocabulary.json"
 
 N_SME = 330
 N_NEEDS = 190
@@ -63,37 +63,9 @@ _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUV
 # ----------------------------------------------------------------- helpers
 
 
-def load_vocabulary(path: str | Path | None = None) -> dict[str, Any]:
-    """Load the project's vocabulary.json (codes with Japanese labels)."""
-    p = Path(path) if path is not None else VOCABULARY_PATH
-    with p.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
-    return data
-
-
-def corporate_number_check_digit(base12: str) -> int:
-    """Check digit of a 法人番号 for its 12 base digits.
-
-    check = 9 - (Σ Pn × Qn mod 9), where Pn is the n-th base digit counted
-    from the right (n = 1 for the rightmost) and Qn is 1 for odd n, 2 for even.
-    """
-    if len(base12) != 12 or not base12.isdigit():
-        raise ValueError(f"base must be 12 digits, got {base12!r}")
-    total = 0
-    for n, ch in enumerate(reversed(base12), start=1):
-        total += int(ch) * (1 if n % 2 == 1 else 2)
-    return 9 - (total % 9)
-
-
 def make_corporate_number(base12: str) -> str:
     """Full 13-digit 法人番号: check digit first, then the 12 base digits."""
     return f"{corporate_number_check_digit(base12)}{base12}"
-
-
-def is_valid_corporate_number(number: str) -> bool:
-    if len(number) != 13 or not number.isdigit():
-        return False
-    return int(number[0]) == corporate_number_check_digit(number[1:])
 
 
 def to_fullwidth(text: str) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from core.demo.market import build_market
+from demo.market import build_market
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from opportunities.terms import codes
+from reference.terms import codes
 
 
 class CodeListField(serializers.ListField):

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from core.demo_history import demo_history_build
-from core.demo_loader import demo_is_loaded, demo_load
+from demo.history import demo_history_build
+from demo.loader import demo_is_loaded, demo_load
 
 
 class Command(BaseCommand):

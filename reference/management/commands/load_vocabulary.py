@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from opportunities.models import VocabularyTerm
-from opportunities.vocabulary import sync_terms
+from reference.models import VocabularyTerm
+from reference.vocabulary import sync_terms
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Reference vocabulary: the shipped vocabulary.json, read once per process.
+"""The reference vocabulary: the shipped vocabulary.json, read once per process.
 
 The file itself ships inside `ml` (the engine validates codes with the same
 copy), so the platform and the engine can never disagree about a code.
@@ -10,20 +10,28 @@ from functools import cache
 from typing import Any
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
-from ml.vocab import load_vocabulary
+from ml.vocab import SECTIONS, load_vocabulary
 
-# Sections whose entries are stored as VocabularyTerm rows.
-SECTIONS = (
-    "regions",
-    "prefectures",
-    "sectors",
-    "capabilities",
-    "certifications",
-    "need_categories",
-    "expert_types",
-    "industries",
-)
+# Sections whose entries are stored as VocabularyTerm rows: the engine's list, so the two never differ.
+__all__ = ["SECTIONS", "choices", "entries", "is_valid", "label", "section_choices", "sync_terms"]
+
+_SECTION_LABELS = {
+    "regions": _("Region"),
+    "prefectures": _("Prefecture"),
+    "sectors": _("Sector"),
+    "capabilities": _("Capability"),
+    "certifications": _("Certification"),
+    "need_categories": _("Need category"),
+    "expert_types": _("Expert type"),
+    "industries": _("Industry"),
+}
+
+
+def section_choices() -> list[tuple[str, Any]]:
+    """(section, translated name) for every vocabulary section, in the engine's order."""
+    return [(section, _SECTION_LABELS.get(section, section)) for section in SECTIONS]
 
 
 @cache

@@ -6,12 +6,12 @@ from django.db import migrations
 
 
 def load(apps: Any, schema_editor: Any) -> None:
-    from opportunities.vocabulary import sync_terms
+    from reference.vocabulary import sync_terms
 
-    sync_terms(apps.get_model("opportunities", "VocabularyTerm"))
+    sync_terms(apps.get_model("reference", "VocabularyTerm"))
 
 
 class Migration(migrations.Migration):
-    dependencies = [("opportunities", "0001_initial")]
+    dependencies = [("reference", "0001_initial")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-from opportunities.models import VocabularyTerm
+from reference.models import VocabularyTerm
 
 
 class TermMap:
