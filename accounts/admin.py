@@ -8,7 +8,7 @@ from accounts.models import ExpertProfile, Invitation, Membership, Organisation,
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg,unused-ignore]  # the stubs want an AbstractUser; ours is AbstractBaseUser
     ordering = ("email",)
     list_display = ("email", "full_name", "locale", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_active", "locale")
@@ -22,14 +22,14 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Organisation]):
     model = Membership
     extra = 0
     autocomplete_fields = ("user",)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = (
         "name",
         "kind",
@@ -53,7 +53,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "organisation", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "organisation__name")
@@ -61,14 +61,14 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ("email", "organisation", "role", "created_at", "accepted_at")
     search_fields = ("email", "organisation__name")
     readonly_fields = ("token",)
 
 
 @admin.register(ExpertProfile)
-class ExpertProfileAdmin(admin.ModelAdmin):
+class ExpertProfileAdmin(admin.ModelAdmin[ExpertProfile]):
     list_display = ("name", "expert_type", "prefecture", "capacity", "active_engagements")
     list_filter = ("expert_type", "prefecture")
     search_fields = ("name", "bio", "external_id", "user__email")

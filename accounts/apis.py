@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -16,7 +18,7 @@ from reference.fields import CodeListField
 class SignupApi(APIView):
     permission_classes = (AllowAny,)
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         email = serializers.EmailField()
         password = serializers.CharField(min_length=8, write_only=True)
         full_name = serializers.CharField(required=False, allow_blank=True, default="")
@@ -34,7 +36,7 @@ class SignupApi(APIView):
 
 
 class MeApi(ActorApiMixin, APIView):
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         id = serializers.IntegerField()
         email = serializers.EmailField()
         full_name = serializers.CharField()
@@ -42,7 +44,7 @@ class MeApi(ActorApiMixin, APIView):
         locale = serializers.CharField()
         time_zone = serializers.CharField()
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         full_name = serializers.CharField(required=False, allow_blank=True)
         phone = serializers.CharField(required=False, allow_blank=True)
         locale = serializers.ChoiceField(choices=["ja", "en"], required=False)
@@ -63,7 +65,7 @@ class MeApi(ActorApiMixin, APIView):
         return Response(self.OutputSerializer(user).data)
 
 
-class OrganisationOutputSerializer(serializers.Serializer):
+class OrganisationOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     name = serializers.CharField()
@@ -85,7 +87,7 @@ class OrganisationOutputSerializer(serializers.Serializer):
 
 
 class OrganisationDetailApi(ActorApiMixin, APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         name = serializers.CharField(required=False, max_length=200)
         corporate_number = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=13)
         prefecture = serializers.CharField(required=False, allow_blank=True)
@@ -119,7 +121,7 @@ class OrganisationDetailApi(ActorApiMixin, APIView):
 
 
 class OrganisationInviteApi(ActorApiMixin, APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         email = serializers.EmailField()
         role = serializers.ChoiceField(choices=["owner", "member"], default="member")
 
@@ -134,7 +136,7 @@ class OrganisationInviteApi(ActorApiMixin, APIView):
         return Response({"id": invitation.pk, "email": invitation.email}, status=status.HTTP_201_CREATED)
 
 
-class ExpertProfileOutputSerializer(serializers.Serializer):
+class ExpertProfileOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     expert_type = serializers.CharField()
@@ -149,7 +151,7 @@ class ExpertProfileOutputSerializer(serializers.Serializer):
 
 
 class ExpertProfileApi(ActorApiMixin, APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         name = serializers.CharField(required=False, max_length=150)
         expert_type = serializers.CharField(required=False)
         prefecture = serializers.CharField(required=False, allow_blank=True)

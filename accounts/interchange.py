@@ -7,19 +7,20 @@ updates the same row, so an export → import round trip never duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 
+from accounts import services
 from accounts.models import ExpertProfile, Organisation
 from accounts.rules import corporate_number_is_valid
-from core.interchange import raise_if_errors, read_numbered
+from core.bulk import BulkRow
+from core.interchange import bulk_errors_as_lines, raise_if_errors, read_numbered
 from ml.interchange import LineError, validate_profile
-from reference.terms import TermMap, codes
+from reference.terms import codes
 
 ORG_PREFIX = "tsunagu-org-"
 EXPERT_PREFIX = "tsunagu-expert-"
@@ -100,32 +101,61 @@ def profiles_export() -> Iterator[dict[str, Any]]:
         yield expert_to_profile(expert)
 
 
-def _lookup(model: type[Any], prefix: str, profile_id: str) -> Any:
-    obj = model.objects.filter(external_id=profile_id).first()
-    if obj is None and profile_id.startswith(prefix) and profile_id[len(prefix) :].isdigit():
-        obj = model.objects.filter(pk=int(profile_id[len(prefix) :])).first()
-    return obj
+def interchange_lookup(model: type[Any], prefix: str, ids: Iterable[str]) -> dict[str, Any]:
+    """Rows of `model` by interchange id, in two queries: by external_id, then by `<prefix><pk>`."""
+    wanted = set(ids)
+    found: dict[str, Any] = {str(obj.external_id): obj for obj in model.objects.filter(external_id__in=wanted)}
+    by_pk = {
+        int(i[len(prefix) :]): i for i in wanted - found.keys() if i.startswith(prefix) and i[len(prefix) :].isdigit()
+    }
+    for obj in model.objects.filter(pk__in=by_pk):
+        found.setdefault(by_pk[obj.pk], obj)
+    return found
 
 
-def _check_rows(path: str | Path, rows: list[tuple[int, dict[str, Any]]]) -> list[LineError]:
+@dataclass
+class _Existing:
+    organisations: dict[str, Organisation]
+    experts: dict[str, ExpertProfile]
+    numbers: dict[str, tuple[int, str]]  # 法人番号 → (organisation pk, name) already registered
+
+
+def _existing(rows: list[tuple[int, dict[str, Any]]]) -> _Existing:
+    ids = [profile["id"] for _lineno, profile in rows]
+    numbers = [p["corporate_number"] for _l, p in rows if isinstance(p.get("corporate_number"), str)]
+    return _Existing(
+        organisations=interchange_lookup(Organisation, ORG_PREFIX, ids),
+        experts=interchange_lookup(ExpertProfile, EXPERT_PREFIX, ids),
+        numbers={
+            str(number): (pk, name)
+            for pk, number, name in Organisation.objects.filter(corporate_number__in=numbers).values_list(
+                "pk", "corporate_number", "name"
+            )
+        },
+    )
+
+
+def _check_rows(path: str | Path, rows: list[tuple[int, dict[str, Any]]], existing: _Existing) -> list[LineError]:
     """Checks only the database can make, on every line before any write."""
     errors: list[LineError] = []
     name = str(path)
     numbers: dict[str, int] = {}
     for lineno, profile in rows:
         number = profile.get("corporate_number")
+        organisation = existing.organisations.get(profile["id"])
         if profile["kind"] == "expert":
-            if _lookup(Organisation, ORG_PREFIX, profile["id"]) is not None:
+            if organisation is not None:
                 errors.append(LineError(name, lineno, f"id {profile['id']!r} already belongs to an organisation"))
             if not profile.get("expert_type"):
                 errors.append(LineError(name, lineno, "field 'expert_type': required for experts"))
             continue
-        existing = _lookup(Organisation, ORG_PREFIX, profile["id"])
-        if existing is not None and existing.kind != profile["kind"]:
+        if organisation is not None and organisation.kind != profile["kind"]:
             errors.append(
-                LineError(name, lineno, f"id {profile['id']!r} is a {existing.kind} already, not a {profile['kind']}")
+                LineError(
+                    name, lineno, f"id {profile['id']!r} is a {organisation.kind} already, not a {profile['kind']}"
+                )
             )
-        if _lookup(ExpertProfile, EXPERT_PREFIX, profile["id"]) is not None:
+        if profile["id"] in existing.experts:
             errors.append(LineError(name, lineno, f"id {profile['id']!r} already belongs to an expert"))
         if number is None:
             continue
@@ -135,41 +165,34 @@ def _check_rows(path: str | Path, rows: list[tuple[int, dict[str, Any]]]) -> lis
         if number in numbers:
             errors.append(LineError(name, lineno, f"field 'corporate_number': {number} repeats line {numbers[number]}"))
         numbers.setdefault(number, lineno)
-        holders = Organisation.objects.filter(corporate_number=number)
-        if existing is not None:
-            holders = holders.exclude(pk=existing.pk)
-        holder = holders.first()
-        if holder is not None:
+        holder = existing.numbers.get(number)
+        if holder is not None and (organisation is None or holder[0] != organisation.pk):
             errors.append(
-                LineError(name, lineno, f"field 'corporate_number': {number} is already registered to {holder.name}")
+                LineError(name, lineno, f"field 'corporate_number': {number} is already registered to {holder[1]}")
             )
     return errors
 
 
-@transaction.atomic
 def profiles_import(path: str | Path) -> ImportResult:
     """Import a profiles file; raises InterchangeError (nothing written) on any bad line."""
     rows, errors = read_numbered(path, validate_profile)
-    errors += _check_rows(path, rows)
+    existing = _existing(rows)
+    errors += _check_rows(path, rows, existing)
     raise_if_errors(errors)
 
-    result = ImportResult()
-    term_map = TermMap()
-    for _lineno, profile in rows:
+    organisations: list[BulkRow[Organisation]] = []
+    experts: list[BulkRow[ExpertProfile]] = []
+    for lineno, profile in rows:
         if profile["kind"] == "expert":
-            created = _upsert_expert(profile, term_map)
+            experts.append(_expert_row(lineno, profile, existing.experts.get(profile["id"])))
         else:
-            created = _upsert_organisation(profile, term_map)
-        if created:
-            result.created += 1
-        else:
-            result.updated += 1
-    return result
+            organisations.append(_organisation_row(lineno, profile, existing.organisations.get(profile["id"])))
+    with bulk_errors_as_lines(path):
+        created, updated = services.profiles_bulk_upsert(organisations=organisations, experts=experts)
+    return ImportResult(created=created, updated=updated)
 
 
-def _upsert_organisation(profile: dict[str, Any], term_map: TermMap) -> bool:
-    organisation = _lookup(Organisation, ORG_PREFIX, profile["id"])
-    created = organisation is None
+def _organisation_row(lineno: int, profile: dict[str, Any], organisation: Organisation | None) -> BulkRow[Organisation]:
     if organisation is None:
         organisation = Organisation(external_id=profile["id"], kind=profile["kind"])
     organisation.name = profile["name"]
@@ -184,18 +207,18 @@ def _upsert_organisation(profile: dict[str, Any], term_map: TermMap) -> bool:
     organisation.contact_name = profile.get("contact_name", organisation.contact_name)
     organisation.contact_email = profile.get("email", organisation.contact_email)
     organisation.contact_phone = profile.get("phone", organisation.contact_phone)
-    organisation.save()
-    organisation.sectors.set(term_map.ids("sectors", profile.get("sectors", []), field="sectors"))
-    organisation.capabilities.set(term_map.ids("capabilities", profile.get("capabilities", []), field="capabilities"))
-    organisation.certifications.set(
-        term_map.ids("certifications", profile.get("certifications", []), field="certifications")
+    return BulkRow(
+        obj=organisation,
+        key=lineno,
+        terms={
+            "sectors": ("sectors", profile.get("sectors", [])),
+            "capabilities": ("capabilities", profile.get("capabilities", [])),
+            "certifications": ("certifications", profile.get("certifications", [])),
+        },
     )
-    return created
 
 
-def _upsert_expert(profile: dict[str, Any], term_map: TermMap) -> bool:
-    expert = _lookup(ExpertProfile, EXPERT_PREFIX, profile["id"])
-    created = expert is None
+def _expert_row(lineno: int, profile: dict[str, Any], expert: ExpertProfile | None) -> BulkRow[ExpertProfile]:
     if expert is None:
         expert = ExpertProfile(external_id=profile["id"])
     expert.name = profile["name"]
@@ -206,8 +229,12 @@ def _upsert_expert(profile: dict[str, Any], term_map: TermMap) -> bool:
     expert.active_engagements = profile.get("active_engagements", 0)
     expert.contact_email = profile.get("email", expert.contact_email)
     expert.contact_phone = profile.get("phone", expert.contact_phone)
-    expert.save()
-    expert.sectors.set(term_map.ids("sectors", profile.get("sectors", []), field="sectors"))
-    expert.skills.set(term_map.ids("need_categories", profile.get("skills", []), field="skills"))
-    expert.regions.set(term_map.ids("prefectures", profile.get("regions", []), field="regions"))
-    return created
+    return BulkRow(
+        obj=expert,
+        key=lineno,
+        terms={
+            "sectors": ("sectors", profile.get("sectors", [])),
+            "skills": ("need_categories", profile.get("skills", [])),
+            "regions": ("prefectures", profile.get("regions", [])),
+        },
+    )

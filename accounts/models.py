@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import rules
+from core.models import optional_user
 from reference import vocabulary
-from reference.models import VocabularyTerm
+from reference.models import term_field
 
 
 class UserManager(BaseUserManager["User"]):
@@ -111,23 +112,9 @@ class Organisation(models.Model):
     )
     prefecture = models.CharField(_("prefecture"), max_length=2, blank=True, validators=[validate_prefecture])
     description = models.TextField(_("description"), blank=True)
-    sectors = models.ManyToManyField(
-        VocabularyTerm, blank=True, related_name="+", limit_choices_to={"section": "sectors"}, verbose_name=_("sectors")
-    )
-    capabilities = models.ManyToManyField(
-        VocabularyTerm,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"section": "capabilities"},
-        verbose_name=_("capabilities"),
-    )
-    certifications = models.ManyToManyField(
-        VocabularyTerm,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"section": "certifications"},
-        verbose_name=_("certifications"),
-    )
+    sectors = term_field("sectors", _("sectors"))
+    capabilities = term_field("capabilities", _("capabilities"))
+    certifications = term_field("certifications", _("certifications"))
     industry = models.CharField(_("industry"), max_length=32, blank=True)
     capital_jpy = models.BigIntegerField(_("capital (yen)"), null=True, blank=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
@@ -145,14 +132,7 @@ class Organisation(models.Model):
     vetting_status = models.CharField(
         _("vetting for restricted opportunities"), max_length=10, choices=Vetting.choices, default=Vetting.NONE
     )
-    vetted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("vetted by"),
-    )
+    vetted_by = optional_user(_("vetted by"))
     vetted_at = models.DateTimeField(_("vetted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -271,24 +251,9 @@ class ExpertProfile(models.Model):
     name = models.CharField(_("name"), max_length=150)
     expert_type = models.CharField(_("expert type"), max_length=32)
     prefecture = models.CharField(_("base prefecture"), max_length=2, blank=True, validators=[validate_prefecture])
-    sectors = models.ManyToManyField(
-        VocabularyTerm, blank=True, related_name="+", limit_choices_to={"section": "sectors"}, verbose_name=_("sectors")
-    )
-    skills = models.ManyToManyField(
-        VocabularyTerm,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"section": "need_categories"},
-        verbose_name=_("skills"),
-    )
-    regions = models.ManyToManyField(
-        VocabularyTerm,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"section": "prefectures"},
-        verbose_name=_("regions served"),
-        help_text=_("Empty means nationwide."),
-    )
+    sectors = term_field("sectors", _("sectors"))
+    skills = term_field("need_categories", _("skills"))
+    regions = term_field("prefectures", _("regions served"), help_text=_("Empty means nationwide."))
     capacity = models.PositiveIntegerField(_("capacity"), default=3, help_text=_("Concurrent engagements."))
     active_engagements = models.PositiveIntegerField(_("engagements outside the platform"), default=0)
     bio = models.TextField(_("profile"), blank=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
+from accounts.scope import vetting_allowed
 from core.exceptions import NotFound
-from reference import vocabulary
 
 ORGANISATION_TERMS = ("sectors", "capabilities", "certifications")
 
@@ -69,17 +69,5 @@ def organisation_list(*, kind: str | None = None) -> QuerySet[Organisation]:
 
 
 def user_can_vet(*, user: User, organisation: Organisation) -> bool:
-    """Staff, or an owner of a bureau whose region holds the organisation's prefecture."""
-    if user.is_staff:
-        return True
-    bureaus = Organisation.objects.filter(
-        kind=Organisation.Kind.BUREAU, memberships__user=user, memberships__role=Membership.Role.OWNER
-    )
-    prefectures = vocabulary.entries("prefectures")
-    target = prefectures.get(organisation.prefecture, {}).get("region")
-    for bureau in bureaus:
-        if not bureau.prefecture:
-            return True
-        if target is not None and prefectures[bureau.prefecture]["region"] == target:
-            return True
-    return False
+    """Staff, or an owner of a bureau whose region holds the organisation's prefecture (rule: accounts.scope)."""
+    return vetting_allowed(user=user, organisation=organisation)

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from accounts import selectors, signals
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from accounts.selectors import user_is_owner
+from core.bulk import BulkRow, bulk_clean, bulk_save
 from core.exceptions import ApplicationError, PermissionDenied
-from reference.terms import TermMap, set_terms
+from reference.terms import TermMap, bulk_set_terms, set_terms
 
 ORGANISATION_FIELDS = (
     "name",
@@ -33,6 +34,42 @@ EXPERT_FIELDS = ("name", "expert_type", "prefecture", "capacity", "bio", "contac
 def _full_clean(obj: Any) -> None:
     # Model validation turns into the API's one error format via the exception handler.
     obj.full_clean(exclude=["vetted_by"] if isinstance(obj, Organisation) else None)
+
+
+IMPORTED_ORGANISATION_FIELDS = (
+    *ORGANISATION_FIELDS,
+    "kind",
+    "external_id",
+    "active_engagements",
+)
+IMPORTED_EXPERT_FIELDS = (*EXPERT_FIELDS, "external_id", "active_engagements")
+
+
+@transaction.atomic
+def profiles_bulk_upsert(
+    *, organisations: list[BulkRow[Organisation]], experts: list[BulkRow[ExpertProfile]]
+) -> tuple[int, int]:
+    """Write many organisation and expert profiles at once (the interchange import); returns (created, updated).
+
+    Every row passes the model's validation first (all failures reported
+    together, nothing written); then rows and their vocabulary terms are
+    written in batches, and one `profiles_imported` signal tells matching
+    which candidate kinds changed. The caller has checked uniqueness across
+    the batch (ids, 法人番号); the database constraints back it.
+    """
+    bulk_clean([*organisations, *experts], exclude=["vetted_by", "user", "organisation"])
+    term_map = TermMap()
+    created, updated = bulk_save(Organisation, organisations, fields=IMPORTED_ORGANISATION_FIELDS)
+    bulk_set_terms(organisations, term_map)
+    new, old = bulk_save(ExpertProfile, experts, fields=IMPORTED_EXPERT_FIELDS)
+    bulk_set_terms(experts, term_map)
+    created, updated = created + new, updated + old
+    kinds = {row.obj.kind for row in organisations}
+    if experts:
+        kinds.add("expert")
+    if kinds:
+        signals.profiles_imported.send(sender=Organisation, kinds=sorted(kinds))
+    return created, updated
 
 
 @transaction.atomic

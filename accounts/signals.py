@@ -5,6 +5,10 @@ profile_changed(sender=Organisation|ExpertProfile, organisation_id=int|None, exp
     an expert profile. Receivers that start background work must defer it
     with transaction.on_commit. The matching app listens to refresh the
     recommendations where the profile is a candidate.
+
+profiles_imported(sender=Organisation, kinds=list[str])
+    Sent once inside the transaction of a bulk import, with the candidate
+    kinds written ("sme", "buyer", "expert", ...). Same rules as above.
 """
 
 from __future__ import annotations
@@ -12,3 +16,4 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 profile_changed = Signal()
+profiles_imported = Signal()

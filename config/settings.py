@@ -10,10 +10,14 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Generic Django classes (ModelAdmin[Organisation], QuerySet[Need]) can then be subscripted at run time too.
+django_stubs_ext.monkeypatch()
 
 
 def envbool(name: str, default: str) -> bool:
@@ -64,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "opportunities",
     "matching",
+    "reports",
     "demo",
 ]
 
@@ -180,6 +185,8 @@ ML_MODEL_DIR = Path(os.getenv("ML_MODEL_DIR", str(BASE_DIR / "var" / "models")))
 MATCHING_TOP_K = envint("MATCHING_TOP_K", "10")
 MATCHING_REMINDER_DAYS = envint("MATCHING_REMINDER_DAYS", "3")
 MATCHING_EXPIRY_DAYS = envint("MATCHING_EXPIRY_DAYS", "14")
+# Route matching tasks to their own workers (empty: Celery's default queue).
+MATCHING_TASK_QUEUE = os.getenv("MATCHING_TASK_QUEUE", "")
 
 LOGGING = {
     "version": 1,

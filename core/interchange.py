@@ -8,10 +8,12 @@ before anything is written, and every bad line is reported as `file:line: reason
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from core.bulk import BulkValidationError
 from ml.interchange import InterchangeError, LineError, scan
 
 Validator = Callable[[object], list[str]]
@@ -25,3 +27,13 @@ def read_numbered(path: str | Path, validate: Validator) -> tuple[list[tuple[int
 def raise_if_errors(errors: list[LineError]) -> None:
     if errors:
         raise InterchangeError(sorted(errors, key=lambda e: e.line))
+
+
+@contextmanager
+def bulk_errors_as_lines(path: str | Path) -> Iterator[None]:
+    """Turn a bulk service's model-validation errors (keyed by line number) into `file:line: reason` errors."""
+    try:
+        yield
+    except BulkValidationError as exc:
+        errors = [LineError(str(path), int(str(line)), m) for line, messages in exc.errors.items() for m in messages]
+        raise InterchangeError(errors) from None

@@ -1,11 +1,6 @@
-"""Deterministic demo data for Tsunagu (pure Python; the 法人番号 rule comes from accounts.rules).
+"""Deterministic demo data for Tsunagu.
 
-``build_market(seed)`` returns interchange-format profiles and queries plus
-demo login personas; see :mod:`demo.market`.
+`demo.market.build_market(seed)` returns interchange-format profiles and
+queries plus demo login personas; `demo.loader` writes them through the
+import services; `demo.history` adds months of introduction history.
 """
-
-from __future__ import annotations
-
-from demo.market import build_market
-
-__all__ = ["build_market"]

@@ -7,11 +7,18 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.db.models import Model
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from accounts.models import Membership
+from accounts.models import Membership, Organisation
 from accounts.rules import corporate_number_is_valid
+from accounts.scope import BureauScope, prefecture_region
+from matching import selectors as matching_selectors
+from matching.models import ConflictOfInterest, Introduction, IntroductionEvent, Outcome
 from opportunities.models import Status, TargetKind
 from reference import vocabulary
 
@@ -147,6 +154,11 @@ class DateInput(forms.DateInput):
 def _nfkc(value: str) -> str:
     # Full-width digits and hyphens are common in Japanese input.
     return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def field_label(model: type[Model], field: str) -> Any:
+    """A model field's translated verbose name as a form label, as a ModelForm would show it."""
+    return capfirst(getattr(model._meta.get_field(field), "verbose_name", field))
 
 
 class StatusFormMixin:
@@ -328,7 +340,51 @@ class OpportunityFilterForm(forms.Form):
     prefecture = forms.ChoiceField(label=_("Prefecture"), required=False, choices=_with_blank(prefecture_choices, ALL))
 
 
+class BrowseFilterForm(OpportunityFilterForm):
+    status = None  # type: ignore[assignment]  # only open opportunities are listed
+
+
+class NotificationFilterForm(forms.Form):
+    unread = forms.BooleanField(label=_("Unread only"), required=False)
+
+
+# --- Conflicts of interest -----------------------------------------------------
+
+
+class OrganisationSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Organisation name"),
+        required=False,
+        max_length=100,
+        help_text=_("Type part of the name, then pick the organisation in the results."),
+    )
+
+
+class ConflictForm(forms.Form):
+    organisation = forms.IntegerField(
+        label=field_label(ConflictOfInterest, "organisation"),
+        error_messages={"required": _("Pick an organisation in the results.")},
+    )
+    reason = forms.CharField(
+        label=field_label(ConflictOfInterest, "reason"),
+        required=False,
+        max_length=200,
+        help_text=_("For example: same group, competitor, family relation. Only you and the bureau see it."),
+    )
+
+
 # --- Introductions -------------------------------------------------------------
+
+IntroductionState = Introduction.State
+# Proposed and dismissed rows are the requester's private shortlist; a candidate never sees them.
+SHORTLIST_STATES = (IntroductionState.PROPOSED, IntroductionState.DISMISSED)
+# An Engagement exists from acceptance on; it counts against capacity until closed.
+ENGAGEMENT_STATES = (
+    IntroductionState.ACCEPTED,
+    IntroductionState.ENGAGED,
+    IntroductionState.COMPLETED,
+    IntroductionState.NO_DEAL,
+)
 
 
 class IntroductionMessageForm(forms.Form):
@@ -340,15 +396,152 @@ class IntroductionMessageForm(forms.Form):
     )
 
 
-class IntroductionFilterForm(forms.Form):
+class SideFilterForm(forms.Form):
+    """The side filter of the lists that show both sides of the double opt-in.
+
+    Only a viewer who can be the requester (an organisation) gets it; an expert is always the candidate.
+    """
+
+    side = forms.ChoiceField(
+        label=field_label(Outcome, "side"),
+        required=False,
+        choices=[
+            ALL,
+            (matching_selectors.REQUESTER, _("Requested by us")),
+            (matching_selectors.CANDIDATE, _("Addressed to us")),
+        ],
+    )
+
+    def __init__(self, *args: Any, requester: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not requester:
+            del self.fields["side"]
+
+
+class IntroductionListFilterForm(SideFilterForm):
+    """Side and state filters of the introductions list."""
+
     state = forms.ChoiceField(label=_("State"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from matching.models import Introduction
-
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, requester: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, requester=requester, **kwargs)
         state = self.fields["state"]
         assert isinstance(state, forms.ChoiceField)
-        # Proposed and dismissed rows are the requester's private shortlist; a candidate never sees them.
-        hidden = {Introduction.State.PROPOSED, Introduction.State.DISMISSED}
-        state.choices = [ALL, *[(v, label) for v, label in Introduction.State.choices if v not in hidden]]
+        states = [(v, label) for v, label in IntroductionState.choices if requester or v not in SHORTLIST_STATES]
+        state.choices = [ALL, *states]
+
+
+class EngagementFilterForm(SideFilterForm):
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[ALL, *[(s.value, s.label) for s in ENGAGEMENT_STATES]]
+    )
+
+
+def _note(label: Any) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(forms.Form):
+    note = _note(field_label(ConflictOfInterest, "reason"))
+
+
+class StartForm(forms.Form):
+    note = _note(field_label(IntroductionEvent, "note"))
+
+
+class CloseForm(forms.Form):
+    result = forms.ChoiceField(
+        label=field_label(Introduction, "status"),
+        choices=[(s.value, s.label) for s in (IntroductionState.COMPLETED, IntroductionState.NO_DEAL)],
+        widget=forms.RadioSelect,
+    )
+    note = _note(field_label(IntroductionEvent, "note"))
+
+
+class OutcomeForm(forms.Form):
+    deal = forms.TypedChoiceField(
+        label=field_label(Outcome, "deal"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    value_jpy = forms.IntegerField(label=field_label(Outcome, "value_jpy"), required=False, min_value=0)
+    feedback = forms.TypedChoiceField(
+        label=field_label(Outcome, "feedback"),
+        required=False,
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        help_text=_("1 = not useful, 5 = very useful."),
+    )
+    comment = forms.CharField(
+        label=field_label(Outcome, "comment"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+# --- Bureau pages -----------------------------------------------------------------------------------------------
+
+
+class BureauFilterForm(forms.Form):
+    since = forms.DateField(label=pgettext_lazy("period start", "From"), required=False, widget=DateInput())
+    until = forms.DateField(label=pgettext_lazy("period end", "To"), required=False, widget=DateInput())
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    prefecture = forms.ChoiceField(label=_("Prefecture"), required=False)
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    expert_type = forms.ChoiceField(label=_("Expert type"), required=False)
+
+    def __init__(self, data: QueryDict | dict[str, Any], *, scope: BureauScope) -> None:
+        super().__init__(data)
+        self.scope = scope
+        prefecture = self.fields["prefecture"]
+        assert isinstance(prefecture, forms.ChoiceField)
+        if scope.prefectures is None:
+            region = self.fields["region"]
+            assert isinstance(region, forms.ChoiceField)
+            region.choices = [ALL, *vocabulary.choices("regions")]
+            prefecture.choices = [ALL, *prefecture_choices()]
+        else:
+            # A regional bureau filters within its region; other prefectures are not even offered.
+            del self.fields["region"]
+            prefecture.choices = [ALL, *[(p, vocabulary.label("prefectures", p)) for p in scope.prefectures]]
+        for name, section in (("sector", "sectors"), ("expert_type", "expert_types")):
+            choice_field = self.fields[name]
+            assert isinstance(choice_field, forms.ChoiceField)
+            choice_field.choices = [ALL, *vocabulary.choices(section)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date must not be before the start date."))
+        region, prefecture = cleaned.get("region"), cleaned.get("prefecture")
+        if region and prefecture and prefecture_region(prefecture) != region:
+            self.add_error("prefecture", _("This prefecture is not in the selected region."))
+        return cleaned
+
+
+class VettingFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or corporate number"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Vetting status"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    prefecture = forms.ChoiceField(label=_("Prefecture"), required=False)
+
+    def __init__(self, data: QueryDict, *, scope: BureauScope) -> None:
+        super().__init__(data)
+        status = self.fields["status"]
+        kind = self.fields["kind"]
+        prefecture = self.fields["prefecture"]
+        assert isinstance(status, forms.ChoiceField)
+        assert isinstance(kind, forms.ChoiceField)
+        assert isinstance(prefecture, forms.ChoiceField)
+        status.choices = [
+            ("", _("Awaiting a decision")),
+            *Organisation.Vetting.choices,
+            ("all", _("All")),
+        ]
+        kind.choices = [ALL, *[c for c in Organisation.Kind.choices if c[0] != Organisation.Kind.BUREAU]]
+        if scope.prefectures is None:
+            prefecture.choices = [ALL, *prefecture_choices()]
+        else:
+            prefecture.choices = [ALL, *[(p, vocabulary.label("prefectures", p)) for p in scope.prefectures]]

@@ -18,7 +18,7 @@ from matching.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Rows written only by services (audit trail, engine output): visible, never edited by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -66,7 +66,7 @@ class RecommendationAdmin(ReadOnlyAdmin):
     search_fields = ("query_key", "candidate_key")
 
 
-class EventInline(admin.TabularInline):
+class EventInline(admin.TabularInline[IntroductionEvent, Introduction]):
     model = IntroductionEvent
     extra = 0
     can_delete = False
@@ -95,7 +95,7 @@ class OutcomeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ConflictOfInterest)
-class ConflictOfInterestAdmin(admin.ModelAdmin):
+class ConflictOfInterestAdmin(admin.ModelAdmin[ConflictOfInterest]):
     list_display = ("organisation", "expert", "declared_by_organisation", "reason", "created_at")
     raw_id_fields = ("expert", "declared_by_organisation", "organisation", "created_by")
 

@@ -44,7 +44,7 @@ def _query(obj: Any) -> dict[str, Any]:
     }
 
 
-class RecommendationOutputSerializer(serializers.Serializer):
+class RecommendationOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     rank = serializers.IntegerField()
     score = serializers.FloatField()
@@ -63,7 +63,7 @@ class RecommendationOutputSerializer(serializers.Serializer):
         return {"id": intro.pk, "status": intro.status} if intro else None
 
 
-class EventSerializer(serializers.Serializer):
+class EventSerializer(serializers.Serializer[Any]):
     # The actor is shown as a side, not a name: names are contact details until acceptance.
     side = serializers.CharField(source="actor_side")
     from_state = serializers.CharField()
@@ -72,7 +72,7 @@ class EventSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class OutcomeSerializer(serializers.Serializer):
+class OutcomeSerializer(serializers.Serializer[Any]):
     side = serializers.CharField()
     deal = serializers.BooleanField()
     value_jpy = serializers.IntegerField(allow_null=True)
@@ -81,7 +81,7 @@ class OutcomeSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class IntroductionOutputSerializer(serializers.Serializer):
+class IntroductionOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     status = serializers.CharField()
     status_label = serializers.CharField(source="get_status_display")
@@ -155,7 +155,7 @@ class OpportunityRecommendationListApi(_RecommendationListApi):
         return self._render(request, opportunity)
 
 
-class MessageInputSerializer(serializers.Serializer):
+class MessageInputSerializer(serializers.Serializer[Any]):
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
@@ -182,7 +182,7 @@ class RecommendationDismissApi(ActorApiMixin, APIView):
 
 
 class IntroductionListApi(ActorApiMixin, APIView):
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[Any]):
         state = serializers.ChoiceField(choices=Introduction.State.choices, required=False)
         role = serializers.ChoiceField(choices=[selectors.REQUESTER, selectors.CANDIDATE], required=False)
         need = serializers.IntegerField(required=False)
@@ -196,7 +196,7 @@ class IntroductionListApi(ActorApiMixin, APIView):
         qs = selectors.introduction_list(user=user, filters=filters.validated_data)
 
         # The sides shown per row depend on the viewer: bind it into the serializer's context.
-        output = cast(type[serializers.Serializer], partial(IntroductionOutputSerializer, context={"user": user}))
+        output = cast(type[serializers.Serializer[Any]], partial(IntroductionOutputSerializer, context={"user": user}))
         return paginated_response(queryset=qs, serializer_class=output, request=request, view=self)
 
 
@@ -209,7 +209,7 @@ class IntroductionDetailApi(ActorApiMixin, APIView):
 class _TransitionApi(ActorApiMixin, APIView):
     """POST performs one transition; the body is parsed by InputSerializer."""
 
-    InputSerializer: type[serializers.Serializer] = MessageInputSerializer
+    InputSerializer: type[serializers.Serializer[Any]] = MessageInputSerializer
 
     def perform(self, *, actor: User, introduction: Introduction, data: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -264,7 +264,7 @@ class IntroductionCloseApi(_TransitionApi):
         services.introduction_close(actor=actor, introduction=introduction, deal=data["deal"], note=data["message"])
 
 
-class OutcomeInputSerializer(serializers.Serializer):
+class OutcomeInputSerializer(serializers.Serializer[Any]):
     deal = serializers.BooleanField()
     value_jpy = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     feedback = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
@@ -285,7 +285,7 @@ class IntroductionOutcomeApi(_TransitionApi):
         )
 
 
-class ConflictOutputSerializer(serializers.Serializer):
+class ConflictOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     organisation = serializers.IntegerField(source="organisation_id")
     organisation_name = serializers.CharField(source="organisation.name")
@@ -300,7 +300,7 @@ class ConflictOutputSerializer(serializers.Serializer):
 
 
 class ConflictListApi(ActorApiMixin, APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         organisation = serializers.IntegerField()
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
@@ -334,7 +334,7 @@ class ConflictDetailApi(ActorApiMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class NotificationOutputSerializer(serializers.Serializer):
+class NotificationOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     title = serializers.CharField()
@@ -346,7 +346,7 @@ class NotificationOutputSerializer(serializers.Serializer):
 
 
 class NotificationListApi(ActorApiMixin, APIView):
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[Any]):
         unread = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(parameters=[FilterSerializer], responses=NotificationOutputSerializer(many=True))

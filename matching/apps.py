@@ -23,6 +23,22 @@ def _on_profile_changed(sender: Any, organisation_id: int | None, expert_id: int
     recommendations_refresh_for_profile(expert_id=expert_id, organisation_id=organisation_id)
 
 
+def _on_profiles_imported(sender: Any, kinds: list[str], **kwargs: Any) -> None:
+    """A bulk import refreshes each group whose candidates it wrote, once."""
+    from matching.services.recommendations import GROUPS, refresh_schedule
+
+    for kind, target in GROUPS:
+        if target in kinds:
+            refresh_schedule(kind=kind, target=target, reason="import")
+
+
+def _on_queries_imported(sender: Any, groups: list[tuple[str, str]], **kwargs: Any) -> None:
+    from matching.services.recommendations import refresh_schedule
+
+    for kind, target in groups:
+        refresh_schedule(kind=kind, target=target, reason="import")
+
+
 def matching_settings_check(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     from matching import conf
 
@@ -45,9 +61,12 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from accounts.signals import profile_changed
-        from opportunities.signals import query_changed
+        from accounts.signals import profile_changed, profiles_imported
+        from matching import tasks  # noqa: F401  (registers the tasks that services send by name)
+        from opportunities.signals import queries_imported, query_changed
 
         query_changed.connect(_on_query_changed, dispatch_uid="matching.refresh_on_query_changed")
         profile_changed.connect(_on_profile_changed, dispatch_uid="matching.refresh_on_profile_changed")
+        profiles_imported.connect(_on_profiles_imported, dispatch_uid="matching.refresh_on_profiles_imported")
+        queries_imported.connect(_on_queries_imported, dispatch_uid="matching.refresh_on_queries_imported")
         register(matching_settings_check)

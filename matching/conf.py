@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -26,13 +25,4 @@ def model_dir() -> Path:
 
 def task_queue() -> str | None:
     """Queue for matching tasks; None = Celery's default queue (ops may route matching to its own workers)."""
-    return getattr(settings, "MATCHING_TASK_QUEUE", None) or os.getenv("MATCHING_TASK_QUEUE") or None
-
-
-def refresh_pause_seconds() -> float:
-    """Fault injection for the crash-recovery test only: sleep inside the refresh transaction.
-
-    Read from the environment (not settings) because only a worker started by
-    the test sets it; it is never set in production.
-    """
-    return float(os.getenv("MATCHING_REFRESH_PAUSE_SECONDS", "0") or 0)
+    return getattr(settings, "MATCHING_TASK_QUEUE", None) or None

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Job, optional_user
+
 
 def query_key(*, need_id: int | None = None, opportunity_id: int | None = None) -> str:
     return f"need:{need_id}" if need_id else f"opportunity:{opportunity_id}"
@@ -113,36 +115,20 @@ class ModelVersion(models.Model):
         return self.version
 
 
-class RefreshJob(models.Model):
-    """One recommendation refresh of a group of queries (kind + target).
-
-    The Celery task carries only the job id. The job row makes redelivery
-    (acks_late after a worker died) safe: a DONE job is never run again.
-    """
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+class RefreshJob(Job):
+    """One recommendation refresh of a group of queries (kind + target); see core.models.Job."""
 
     kind = models.CharField(_("query kind"), max_length=12)
     target = models.CharField(_("target"), max_length=10)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(_("reason"), max_length=100, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     queries = models.PositiveIntegerField(_("queries ranked"), default=0)
     recommendations = models.PositiveIntegerField(_("recommendations written"), default=0)
     model_version = models.CharField(_("model version"), max_length=64, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("recommendation refresh")
         verbose_name_plural = _("recommendation refreshes")
-        ordering = ("-created_at", "-id")
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.target} #{self.pk} ({self.state})"
@@ -196,14 +182,7 @@ class Introduction(QueryCandidate):
     score = models.FloatField(_("score when proposed"), null=True, blank=True)
     model_version = models.CharField(_("model version"), max_length=64, blank=True)
     policy = models.CharField(_("policy"), max_length=20, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
+    requested_by = optional_user(_("requested by"))
     request_message = models.TextField(_("request message"), blank=True)
     answer_message = models.TextField(_("answer message"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -236,15 +215,7 @@ class IntroductionEvent(models.Model):
     introduction = models.ForeignKey(
         Introduction, on_delete=models.CASCADE, related_name="events", verbose_name=_("introduction")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("actor"),
-        help_text=_("Empty for the system (reminders, expiry)."),
-    )
+    actor = optional_user(_("actor"), help_text=_("Empty for the system (reminders, expiry)."))
     actor_side = models.CharField(_("side"), max_length=10)  # requester / candidate / system
     from_state = models.CharField(_("from"), max_length=10, blank=True)
     to_state = models.CharField(_("to"), max_length=10)

@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import shared_task
 from celery.app.task import Task
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from core.exceptions import ApplicationError
-from matching import conf
+from core.tasks import shared_task
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +28,6 @@ COMMON: dict[str, Any] = {
     "default_retry_delay": 30,
     "throws": (ApplicationError,),
 }
-
-
-def send_task(task: Task, **kwargs: Any) -> None:
-    """Send a matching task (to MATCHING_TASK_QUEUE when set); call it from transaction.on_commit."""
-    queue = conf.task_queue()
-    options = {"queue": queue} if queue else {}
-    task.apply_async(kwargs=kwargs, **options)
 
 
 @shared_task(name="matching.recommendations_refresh", **COMMON)

@@ -16,7 +16,9 @@ from ml.engine import rank_index
 from ml.index import Index, build_index
 from ml.interchange import (
     InterchangeError,
+    JSONObject,
     LineError,
+    Validator,
     validate_label,
     validate_profile,
     validate_query,
@@ -28,7 +30,7 @@ __all__ = ["build", "evaluate", "load_index", "rank", "train"]
 Progress = Callable[[str], None]
 
 
-def _check(objs: list[dict], validate, name: str, *, unique: bool = True) -> None:
+def _check(objs: list[JSONObject], validate: Validator, name: str, *, unique: bool = True) -> None:
     errors: list[LineError] = []
     seen: dict[str, int] = {}
     for i, obj in enumerate(objs, start=1):
@@ -43,7 +45,7 @@ def _check(objs: list[dict], validate, name: str, *, unique: bool = True) -> Non
         raise InterchangeError(errors)
 
 
-def build(profiles: list[dict], out_dir: str | Path, *, progress: Progress | None = None) -> Path:
+def build(profiles: list[JSONObject], out_dir: str | Path, *, progress: Progress | None = None) -> Path:
     """Validate profiles and write a persistent index directory."""
     _check(profiles, validate_profile, "<profiles>")
     return build_index(profiles, out_dir, progress=progress or (lambda m: None))
@@ -54,15 +56,15 @@ def load_index(index_dir: str | Path) -> Index:
 
 
 def rank(
-    profiles: list[dict] | None,
-    queries: list[dict],
+    profiles: list[JSONObject] | None,
+    queries: list[JSONObject],
     *,
     top: int = 10,
     policy: str = "market",
     model_dir: str | Path | None = None,
     index_dir: str | Path | None = None,
     progress: Progress | None = None,
-) -> list[dict]:
+) -> list[JSONObject]:
     """Rank candidates for every query; one result dict per query, in input order.
 
     Give ``profiles`` (an index is built in a temporary directory) or
@@ -88,13 +90,13 @@ def rank(
 
 
 def train(
-    profiles: list[dict],
-    queries: list[dict],
-    labels: list[dict],
+    profiles: list[JSONObject],
+    queries: list[JSONObject],
+    labels: list[JSONObject],
     out_dir: str | Path,
     *,
     progress: Progress | None = None,
-) -> dict:
+) -> JSONObject:
     """Fit a ranker on outcome labels; writes a model directory, returns its model.json."""
     _check(queries, validate_query, "<queries>")
     _check(labels, validate_label, "<labels>", unique=False)
@@ -108,12 +110,12 @@ def train(
 def evaluate(
     model_a_dir: str | Path | None,
     model_b_dir: str | Path | None,
-    profiles: list[dict],
-    queries: list[dict],
-    labels: list[dict],
+    profiles: list[JSONObject],
+    queries: list[JSONObject],
+    labels: list[JSONObject],
     *,
     progress: Progress | None = None,
-) -> dict:
+) -> JSONObject:
     """Compare model A (None = untrained ranker) with model B on held-out labels.
 
     Returns ``{"a": metrics, "b": metrics, "better": bool, "decision": ...}``;

@@ -15,16 +15,21 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ml.interchange import InterchangeError, read_labels, read_profiles, read_queries, write_jsonl
+
+if TYPE_CHECKING:
+    from ml.index import Index
 
 
 class BadInput(Exception):
     """Bad input that is not a line of a JSONL file (missing directory, …)."""
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool) -> Callable[[str], None]:
     if quiet:
         return lambda msg: None
     t0 = time.time()
@@ -106,7 +111,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
     return 0
 
 
-def _index_for(args: argparse.Namespace, tmp: str, progress):
+def _index_for(args: argparse.Namespace, tmp: str, progress: Callable[[str], None]) -> Index:
     from ml.index import Index, build_index
 
     if getattr(args, "index", None):
@@ -213,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # usage errors exit 2 (argparse)
     try:
-        return args.func(args)
+        # each sub-command's ``func`` is one of the cmd_* functions above
+        func: Callable[[argparse.Namespace], int] = args.func
+        return func(args)
     except InterchangeError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ml.text import compact
-from ml.vocab import code_list, label_ja, load_vocabulary
+from ml.vocab import VocabEntry, code_list, label_ja, load_vocabulary
 
 # Sections of the concept space, in column order.
 CONCEPT_SECTIONS: tuple[str, ...] = ("sectors", "capabilities", "need_categories", "certifications")
@@ -55,7 +55,7 @@ def concept_space() -> ConceptSpace:
     )
 
 
-def _surface_forms(entry: dict) -> set[str]:
+def _surface_forms(entry: VocabEntry) -> set[str]:
     forms = {entry["ja"], *entry.get("aliases_ja", [])}
     # "めっき・表面処理" and "化合物半導体（SiC・GaN）" name several things; each
     # part is a fair alias on its own when it is long enough to be specific.

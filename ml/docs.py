@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ml.concepts import concept_space, detect_concepts, detect_prefectures
 from ml.text import char_ngrams, tokenize
 from ml.vocab import code_list, label_ja
+
+if TYPE_CHECKING:
+    from ml.interchange import JSONObject
 
 KINDS: tuple[str, ...] = ("sme", "expert", "buyer")
 KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
@@ -46,7 +51,7 @@ class DocParts:
     text_expert_types: set[int] = field(default_factory=set)
 
 
-def _as_list(value) -> list[str]:
+def _as_list(value: str | Iterable[str] | None) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -54,7 +59,7 @@ def _as_list(value) -> list[str]:
     return list(value)
 
 
-def _parts(text: str, code_text: str, fields: dict[str, str], obj: dict, *, places: bool = True) -> DocParts:
+def _parts(text: str, code_text: str, fields: dict[str, str], obj: JSONObject, *, places: bool = True) -> DocParts:
     space = concept_space()
     explicit: set[int] = set()
     sections: set[str] = set()
@@ -78,7 +83,7 @@ def _parts(text: str, code_text: str, fields: dict[str, str], obj: dict, *, plac
     )
 
 
-def _labels(obj: dict, fields: dict[str, str]) -> str:
+def _labels(obj: JSONObject, fields: dict[str, str]) -> str:
     out = []
     for fname, section in fields.items():
         for code in _as_list(obj.get(fname)):
@@ -86,11 +91,11 @@ def _labels(obj: dict, fields: dict[str, str]) -> str:
     return " ".join(out)
 
 
-def profile_text(p: dict) -> str:
+def profile_text(p: JSONObject) -> str:
     return "\n".join(x for x in (p.get("name") or "", p.get("description") or "") if x)
 
 
-def profile_parts(p: dict) -> DocParts:
+def profile_parts(p: JSONObject) -> DocParts:
     code_text = _labels(p, PROFILE_CONCEPT_FIELDS)
     if p.get("expert_type"):
         code_text += " " + label_ja("expert_types", p["expert_type"])
@@ -98,11 +103,11 @@ def profile_parts(p: dict) -> DocParts:
     return _parts(profile_text(p), code_text, PROFILE_CONCEPT_FIELDS, p, places=False)
 
 
-def query_text(q: dict) -> str:
+def query_text(q: JSONObject) -> str:
     return "\n".join(x for x in (q.get("title") or "", q.get("description") or "") if x)
 
 
-def query_parts(q: dict) -> DocParts:
+def query_parts(q: JSONObject) -> DocParts:
     parts = _parts(query_text(q), _labels(q, QUERY_CONCEPT_FIELDS), QUERY_CONCEPT_FIELDS, q)
     parts.text_expert_types = _detect_expert_types(query_text(q))
     return parts
@@ -125,7 +130,7 @@ def _detect_expert_types(text: str) -> set[int]:
     return found
 
 
-def capacity_of(p: dict) -> int:
+def capacity_of(p: JSONObject) -> int:
     # The contract makes capacity optional only for SMEs (default 3); a
     # profile of another kind that omits it is treated the same way rather
     # than as "full", which would silently hide it from every market list.
@@ -133,5 +138,5 @@ def capacity_of(p: dict) -> int:
     return DEFAULT_SME_CAPACITY if cap is None else int(cap)
 
 
-def remaining_capacity(p: dict) -> int:
+def remaining_capacity(p: JSONObject) -> int:
     return max(0, capacity_of(p) - int(p.get("active_engagements") or 0))

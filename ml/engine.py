@@ -17,15 +17,20 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 from scipy.stats import poisson
 
 from ml.concepts import concept_label, concept_space
 from ml.docs import KINDS, PREF_INDEX, query_parts
 from ml.index import COVER_UNKNOWN, Index, predict_concepts
 from ml.vocab import code_list, label_ja, load_vocabulary
+
+if TYPE_CHECKING:
+    from ml.interchange import JSONObject
 
 FEATURES: tuple[str, ...] = (
     "word_cos",
@@ -53,29 +58,30 @@ MARKET_POOL = 60  # candidates per query the market policy may reorder
 MARKET_ITERS = 20
 CONCEPT_RETRIEVAL_WEIGHT = 0.7  # concept cosine vs word cosine in candidate generation
 
-Scorer = Callable[[np.ndarray], np.ndarray]
+# pairs x FEATURES -> one relevance (acceptance-probability estimate) per pair
+Scorer = Callable[[NDArray[np.float32]], NDArray[np.float64]]
 
 
-def default_scorer(f: np.ndarray) -> np.ndarray:
+def default_scorer(f: NDArray[np.float32]) -> NDArray[np.float64]:
     return np.clip(f @ DEFAULT_WEIGHTS, 0.0, 1.0)
 
 
 @dataclass
 class QueryBatch:
-    queries: list[dict]
+    queries: list[JSONObject]
     word: sp.csr_matrix
     char: sp.csr_matrix
-    concept: np.ndarray  # dense (n_queries x concepts)
-    explicit: np.ndarray  # dense bool
+    concept: NDArray[np.float32]  # dense (n_queries x concepts)
+    explicit: NDArray[np.bool_]  # dense bool
     prefs: list[list[int]]
     pref_source: list[str]
     expert_types: list[set[int]]
     required_certs: list[list[int]]
-    owner_row: np.ndarray
+    owner_row: NDArray[np.int64]  # -1 = owner not in the index
     target: list[str]
 
 
-def _vectorise(token_lists: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sp.csr_matrix:
+def _vectorise(token_lists: list[list[str]], vocab: dict[str, int], idf: NDArray[np.float32]) -> sp.csr_matrix:
     indptr, indices, data = [0], [], []
     for toks in token_lists:
         cnt = Counter(t for t in toks if t in vocab)
@@ -93,7 +99,7 @@ def _vectorise(token_lists: list[list[str]], vocab: dict[str, int], idf: np.ndar
     )
 
 
-def prepare_queries(index: Index, queries: list[dict]) -> QueryBatch:
+def prepare_queries(index: Index, queries: list[JSONObject]) -> QueryBatch:
     space = concept_space()
     parts = [query_parts(q) for q in queries]
     word = _vectorise([p.words for p in parts], index.word_vocab, index.word_idf)
@@ -146,7 +152,7 @@ def prepare_queries(index: Index, queries: list[dict]) -> QueryBatch:
     )
 
 
-def _overlap(qc: np.ndarray, cc: np.ndarray, lo: int, hi: int) -> np.ndarray:
+def _overlap(qc: NDArray[np.float32], cc: NDArray[np.float32], lo: int, hi: int) -> NDArray[np.float32]:
     """Share of the query's concept mass in [lo, hi) that candidates cover."""
     qs = qc[:, lo:hi]
     mass = qs.sum(axis=1)
@@ -156,7 +162,9 @@ def _overlap(qc: np.ndarray, cc: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.minimum(out, 1.0)
 
 
-def pair_features(index: Index, qb: QueryBatch, qidx: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def pair_features(
+    index: Index, qb: QueryBatch, qidx: NDArray[np.int64], rows: NDArray[np.int64]
+) -> NDArray[np.float32]:
     """Features (len(qidx) x len(rows) x len(FEATURES)) for every pair."""
     space = concept_space()
     nq, nr = len(qidx), len(rows)
@@ -192,9 +200,9 @@ def pair_features(index: Index, qb: QueryBatch, qidx: np.ndarray, rows: np.ndarr
     return f
 
 
-def _allowed(index: Index, qb: QueryBatch, qi: int, rows: np.ndarray) -> np.ndarray:
+def _allowed(index: Index, qb: QueryBatch, qi: int, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Hard filters: mandatory certifications (stated codes only) and the owner."""
-    ok = rows != qb.owner_row[qi]
+    ok: NDArray[np.bool_] = rows != qb.owner_row[qi]
     req = qb.required_certs[qi]
     if req:
         held = index.certs[rows][:, req]
@@ -204,11 +212,13 @@ def _allowed(index: Index, qb: QueryBatch, qi: int, rows: np.ndarray) -> np.ndar
 
 @dataclass
 class Candidates:
-    rows: np.ndarray  # candidate rows, best first
-    rel: np.ndarray  # relevance (acceptance-probability estimate), same order
+    rows: NDArray[np.int64]  # candidate rows, best first
+    rel: NDArray[np.float64]  # relevance (acceptance-probability estimate), same order
 
 
-def _accumulate(post: sp.csr_matrix, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _accumulate(
+    post: sp.csr_matrix, terms: NDArray[np.integer[Any]], weights: NDArray[np.floating[Any]]
+) -> NDArray[np.float32]:
     """sum over query terms t of w_t * post[t, :]: reads only those terms' posting lists.
 
     The rows are sliced out of the (memory-mapped) term-major matrix and
@@ -218,7 +228,7 @@ def _accumulate(post: sp.csr_matrix, terms: np.ndarray, weights: np.ndarray) -> 
     return np.asarray(sub.T @ np.asarray(weights, dtype=np.float32), dtype=np.float32)
 
 
-def _top_k(s: np.ndarray, k: int) -> np.ndarray:
+def _top_k(s: NDArray[np.float32], k: int) -> NDArray[np.intp]:
     """Positions of the k largest positive entries of s (unordered); exact.
 
     A threshold from a strided sample first cuts the array to a few thousand
@@ -241,7 +251,7 @@ def _top_k(s: np.ndarray, k: int) -> np.ndarray:
     return hit
 
 
-def _retrieve(index: Index, qb: QueryBatch, qi: int, kind: str, k: int) -> np.ndarray:
+def _retrieve(index: Index, qb: QueryBatch, qi: int, kind: str, k: int) -> NDArray[np.int64]:
     """Sparse top-k candidate generation for one query over the rows of one kind.
 
     Scores are word TF-IDF cosine plus concept cosine, accumulated from the
@@ -318,12 +328,12 @@ def score_candidates(
 
 def market_rerank(
     cands: list[Candidates],
-    remaining: np.ndarray,
+    remaining: NDArray[np.int64],
     *,
     top: int,
     iters: int = MARKET_ITERS,
     floor: float = 1e-3,
-) -> list[tuple[np.ndarray, np.ndarray]]:
+) -> list[tuple[NDArray[np.int64], NDArray[np.float64]]]:
     """Re-rank all lists jointly for expected accepted introductions.
 
     After Su, Bayoumi & Joachims (WWW 2022): an owner examines rank k with
@@ -348,7 +358,7 @@ def market_rerank(
     exam = 1.0 / np.arange(1, MARKET_POOL + 1)
     exam[top:] = 0.0
 
-    def positions(value: np.ndarray) -> np.ndarray:
+    def positions(value: NDArray[np.float64]) -> NDArray[np.int64]:
         pos = np.empty(len(value), dtype=np.int64)
         for q in range(len(pool)):
             a, b = offsets[q], offsets[q + 1]
@@ -394,20 +404,20 @@ _SECTION_PREFIX = {
 }
 
 
-def _row(m: sp.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
+def _row(m: sp.csr_matrix, row: int) -> tuple[NDArray[np.integer[Any]], NDArray[np.float32]]:
     """(column indices, values) of one CSR row, straight from its arrays (no scipy slicing overhead)."""
     a, b = int(m.indptr[row]), int(m.indptr[row + 1])
     return np.asarray(m.indices[a:b]), np.asarray(m.data[a:b])
 
 
-def _dense_row(m: sp.csr_matrix, row: int) -> np.ndarray:
+def _dense_row(m: sp.csr_matrix, row: int) -> NDArray[np.float32]:
     out = np.zeros(m.shape[1], dtype=np.float32)
     ind, val = _row(m, row)
     out[ind] = val
     return out
 
 
-def reasons_for(index: Index, qb: QueryBatch, qi: int, row: int, feats: np.ndarray | None = None) -> list[str]:
+def reasons_for(index: Index, qb: QueryBatch, qi: int, row: int, feats: NDArray[np.float32] | None = None) -> list[str]:
     """Japanese reasons naming the evidence behind one (query, candidate) pair."""
     space = concept_space()
     reasons: list[str] = []
@@ -475,13 +485,13 @@ def reasons_for(index: Index, qb: QueryBatch, qi: int, row: int, feats: np.ndarr
 
 def rank_index(
     index: Index,
-    queries: list[dict],
+    queries: list[JSONObject],
     *,
     top: int = 10,
     policy: str = "market",
     scorer: Scorer = default_scorer,
     progress: Callable[[str], None] | None = None,
-) -> list[dict]:
+) -> list[JSONObject]:
     if policy not in ("market", "relevance"):
         raise ValueError(f"unknown policy {policy!r} (relevance or market)")
     if not queries:
@@ -511,8 +521,8 @@ def rank_index(
 
 
 def features_for_pairs(
-    index: Index, queries: list[dict], pairs: list[tuple[int, str]]
-) -> tuple[np.ndarray, np.ndarray]:
+    index: Index, queries: list[JSONObject], pairs: list[tuple[int, str]]
+) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
     """Features of labelled (query position, candidate id) pairs; mask of pairs found."""
     qb = prepare_queries(index, queries)
     x = np.zeros((len(pairs), len(FEATURES)), dtype=np.float32)

@@ -40,14 +40,16 @@ import sys
 import tempfile
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from ml.concepts import DETECTED, concept_space
 from ml.docs import (
@@ -59,6 +61,9 @@ from ml.docs import (
     profile_parts,
 )
 from ml.vocab import load_vocabulary
+
+if TYPE_CHECKING:
+    from ml.interchange import JSONObject
 
 FORMAT_VERSION = 1
 CHUNK = 50_000  # rows per spilled count matrix / progress line
@@ -73,6 +78,39 @@ CLF_MAX_FEATURES = 1 << 15
 
 Progress = Callable[[str], None]
 
+_T = TypeVar("_T")
+_ScalarT = TypeVar("_ScalarT", bound=np.generic)
+
+
+class ClassifierSectionInfo(TypedDict):
+    """What meta.json records about the classifier of one concept section."""
+
+    kinds: list[str]  # profile kinds whose rows taught it
+    codes_trained: int
+    rows: int
+
+
+class ClassifierInfo(TypedDict):
+    """The ``classifier`` entry of meta.json."""
+
+    sections: dict[str, ClassifierSectionInfo]
+    features: int  # number of word features the classifiers read
+
+
+class ClassifierSection(TypedDict):
+    """A loaded per-section classifier: logits = x[:, features] @ W + b."""
+
+    W: NDArray[np.float32]  # features x section codes
+    b: NDArray[np.float32]  # section codes
+    kinds: list[str]
+
+
+class Classifier(TypedDict):
+    """The loaded text -> concept classifiers (``Index.clf``); no sections = none trained."""
+
+    sections: dict[str, ClassifierSection]
+    features: NotRequired[NDArray[np.int64]]  # word columns used, present when sections are
+
 
 def stderr_progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
@@ -86,7 +124,7 @@ def _quiet(msg: str) -> None:
 # region coverage
 
 
-def _region_table() -> tuple[np.ndarray, list[str]]:
+def _region_table() -> tuple[NDArray[np.uint8], list[str]]:
     prefs = load_vocabulary()["prefectures"]
     region_of = np.array([hash(p["region"]) for p in prefs])
     same = (region_of[:, None] == region_of[None, :]).astype(np.uint8)
@@ -97,7 +135,7 @@ _SAME_REGION, _REGION_OF = _region_table()
 COVER_EXACT, COVER_NATIONWIDE, COVER_SAME_REGION, COVER_UNKNOWN = 100, 70, 45, 30
 
 
-def region_coverage(p: dict) -> np.ndarray:
+def region_coverage(p: JSONObject) -> NDArray[np.uint8]:
     """How well a profile covers each prefecture, 0..100 (expert regions win)."""
     row = np.zeros(len(PREF_INDEX), dtype=np.uint8)
     prefs: list[int] = []
@@ -136,11 +174,17 @@ class _Channel:
         self.name = name
         self.tmp = tmp
         self.vocab: dict[str, int] = {}
-        self.df = np.zeros(1 << 16, dtype=np.int64)
+        self.df: NDArray[np.int64] = np.zeros(1 << 16, dtype=np.int64)
         self.chunks: list[Path] = []
-        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._parts: list[tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float32]]] = []
 
-    def add_batch(self, local_vocab: list[str], indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray) -> None:
+    def add_batch(
+        self,
+        local_vocab: list[str],
+        indptr: NDArray[np.int64],
+        indices: NDArray[np.int32],
+        counts: NDArray[np.float32],
+    ) -> None:
         vocab = self.vocab
         gmap = np.fromiter(
             (vocab.setdefault(t, len(vocab)) for t in local_vocab), dtype=np.int32, count=len(local_vocab)
@@ -172,7 +216,7 @@ class _Channel:
         self.chunks.append(path)
         self._parts = []
 
-    def finalize(self, out: Path, n_docs: int, min_df: int) -> tuple[list[str], np.ndarray]:
+    def finalize(self, out: Path, n_docs: int, min_df: int) -> tuple[list[str], NDArray[np.float32]]:
         """Write the L2-normalised TF-IDF CSR (with pruned vocabulary) to ``out``."""
         self.flush()
         df = self.df[: len(self.vocab)]
@@ -221,7 +265,7 @@ class _Channel:
         return inv, idf
 
 
-def _index_dtype(indptr: np.ndarray) -> np.ndarray:
+def _index_dtype(indptr: NDArray[np.integer[Any]]) -> NDArray[np.int32] | NDArray[np.int64]:
     # scipy upcasts indices to the wider of (indices, indptr) dtypes, which
     # would copy a memory-mapped int32 index into RAM on every product.
     if len(indptr) == 0 or indptr[-1] < np.iinfo(np.int32).max:
@@ -253,10 +297,10 @@ def _load_csr(d: Path, name: str, shape: tuple[int, int] | None = None, mmap: bo
 def _train_concept_classifiers(
     word: sp.csr_matrix,
     explicit: sp.csr_matrix,
-    kinds: np.ndarray,
+    kinds: NDArray[np.int8],
     out: Path,
     progress: Progress,
-) -> dict:
+) -> ClassifierInfo:
     """Self-supervised text -> concept classifiers, one per concept section.
 
     Rows that carry codes in a section teach which words signal each code;
@@ -273,7 +317,7 @@ def _train_concept_classifiers(
     df = np.bincount(word.indices, minlength=v) if word.nnz else np.zeros(v, np.int64)
     feat = np.sort(np.argsort(-df, kind="stable")[: min(v, CLF_MAX_FEATURES)])
     feat = feat[df[feat] >= 2]
-    info: dict = {"sections": {}, "features": len(feat)}
+    info: ClassifierInfo = {"sections": {}, "features": len(feat)}
     if len(feat) == 0:
         return info
     np.save(out / "clf_features.npy", feat.astype(np.int64))
@@ -315,11 +359,11 @@ def _train_concept_classifiers(
 
 def predict_concepts(
     x_word: sp.csr_matrix,
-    clf: dict,
+    clf: Classifier,
     *,
     skip_sections: list[set[str]] | None = None,
-    skip_mask: np.ndarray | None = None,
-    kinds: np.ndarray | None = None,
+    skip_mask: NDArray[np.bool_] | None = None,
+    kinds: NDArray[np.int8] | None = None,
 ) -> sp.csr_matrix:
     """Soft concept predictions (rows x concept columns), thresholded and sparse.
 
@@ -388,7 +432,7 @@ class _LocalCounts:
         self.ids.extend([put(t, len(vocab)) for t in tokens])
         self.lengths.append(len(tokens))
 
-    def export(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    def export(self) -> tuple[list[str], NDArray[np.int64], NDArray[np.int32], NDArray[np.float32]]:
         ids = np.frombuffer(self.ids, dtype=np.int32).astype(np.int64)
         lengths = np.frombuffer(self.lengths, dtype=np.int64)
         n, v = len(lengths), max(1, len(self.vocab))
@@ -400,14 +444,19 @@ class _LocalCounts:
 
 
 @lru_cache(maxsize=4096)
-def _region_cached(kind: str | None, prefecture: str | None, regions: tuple[str, ...]) -> np.ndarray:
+def _region_cached(kind: str | None, prefecture: str | None, regions: tuple[str, ...]) -> NDArray[np.uint8]:
     row = region_coverage({"kind": kind, "prefecture": prefecture, "regions": list(regions)})
     row.setflags(write=False)
     return row
 
 
-def _tokenise_batch(items: list) -> dict:
+def _tokenise_batch(items: Sequence[str | JSONObject]) -> dict[str, Any]:
     """Everything the index needs from a batch of profiles (JSON lines or dicts).
+
+    Keys: ``ids`` (list of str); ``kind``, ``pref``, ``capacity``, ``active``,
+    ``expert_type`` (one array entry per row); ``region`` (rows x prefectures);
+    ``words`` / ``grams`` (``_LocalCounts.export()`` tuples); ``explicit`` /
+    ``detected`` ((row, concept column) int32 array pairs).
 
     A pure function of its input, so batches can be tokenised in any process;
     the caller merges the results in input order.
@@ -456,8 +505,8 @@ def _tokenise_batch(items: list) -> dict:
     }
 
 
-def _batched(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
+def _batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    batch: list[_T] = []
     for x in items:
         batch.append(x)
         if len(batch) == size:
@@ -478,7 +527,7 @@ def _worker_count(n_rows: int) -> int:
 
 
 @contextmanager
-def _tokenised_batches(source: Iterable[dict] | Path, n_rows: int) -> Iterator[Iterator[dict]]:
+def _tokenised_batches(source: Iterable[JSONObject] | Path, n_rows: int) -> Iterator[Iterator[dict[str, Any]]]:
     """Tokenised batches in input order: a process pool for large files, inline otherwise."""
     if isinstance(source, Path):
         from ml.interchange import iter_lines
@@ -498,7 +547,7 @@ def _tokenised_batches(source: Iterable[dict] | Path, n_rows: int) -> Iterator[I
 
 
 def build_index(
-    profiles: Iterable[dict] | str | Path,
+    profiles: Iterable[JSONObject] | str | Path,
     out_dir: str | Path,
     *,
     progress: Progress = _quiet,
@@ -512,7 +561,7 @@ def build_index(
 
     t0 = time.time()
     out = Path(out_dir)
-    source: Iterable[dict] | Path
+    source: Iterable[JSONObject] | Path
     n_expected = 0
     if isinstance(profiles, (str, Path)):
         n_expected = check_profiles(profiles)
@@ -540,18 +589,20 @@ def build_index(
     return out
 
 
-def _build_into(source: Iterable[dict] | Path, n_expected: int, out: Path, progress: Progress) -> None:
+def _build_into(source: Iterable[JSONObject] | Path, n_expected: int, out: Path, progress: Progress) -> None:
     space = concept_space()
     spill = out / "_spill"
     spill.mkdir()
     word_ch = _Channel("word", spill)
     char_ch = _Channel("char", spill)
     ids: list[str] = []
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("kind", "pref", "capacity", "active", "expert_type")}
-    region_blocks: list[np.ndarray] = []
+    cols: dict[str, list[NDArray[np.integer[Any]]]] = {
+        k: [] for k in ("kind", "pref", "capacity", "active", "expert_type")
+    }
+    region_blocks: list[NDArray[np.uint8]] = []
     region_chunks: list[Path] = []
-    ex_parts: list[tuple[np.ndarray, np.ndarray]] = []
-    det_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    ex_parts: list[tuple[NDArray[np.int64], NDArray[np.int32]]] = []  # (row, concept column)
+    det_parts: list[tuple[NDArray[np.int64], NDArray[np.int32]]] = []
     n = 0
     next_report = CHUNK
     seen: set[str] = set()
@@ -606,7 +657,7 @@ def _build_into(source: Iterable[dict] | Path, n_expected: int, out: Path, progr
     np.save(out / "ids.npy", np.array(ids, dtype=str) if ids else np.zeros(0, dtype="<U1"))
     del ids
 
-    def column(name: str, dtype: type) -> np.ndarray:
+    def column(name: str, dtype: type[_ScalarT]) -> NDArray[_ScalarT]:
         parts = cols.pop(name)
         return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
@@ -626,7 +677,7 @@ def _build_into(source: Iterable[dict] | Path, n_expected: int, out: Path, progr
     n_word, n_char = len(word_vocab), len(char_vocab)
     del word_vocab, char_vocab
 
-    def coo(parts: list[tuple[np.ndarray, np.ndarray]], ncols: int, val: float = 1.0) -> sp.csr_matrix:
+    def coo(parts: list[tuple[NDArray[np.int64], NDArray[np.int32]]], ncols: int, val: float = 1.0) -> sp.csr_matrix:
         r = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         c = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int32)
         m = sp.csr_matrix((np.full(len(r), val, np.float32), (r, c)), shape=(n, ncols), dtype=np.float32)
@@ -699,22 +750,22 @@ def _concept_norm(m: sp.csr_matrix) -> sp.csr_matrix:
 @dataclass
 class Index:
     path: Path
-    meta: dict
-    ids: np.ndarray
-    kind: np.ndarray
-    pref: np.ndarray
-    capacity: np.ndarray
-    active: np.ndarray
-    expert_type: np.ndarray
-    region: np.ndarray
+    meta: dict[str, Any]  # meta.json
+    ids: NDArray[np.str_]  # memory-mapped
+    kind: NDArray[np.int8]  # index into KINDS
+    pref: NDArray[np.int8]  # index into PREF_INDEX, -1 = none
+    capacity: NDArray[np.int32]
+    active: NDArray[np.int32]
+    expert_type: NDArray[np.int16]  # index into EXPERT_TYPE_INDEX, -1 = none
+    region: NDArray[np.uint8]  # rows x prefectures coverage, memory-mapped
     word: sp.csr_matrix
     char: sp.csr_matrix
     concept: sp.csr_matrix
     explicit: sp.csr_matrix
     certs: sp.csr_matrix
-    word_idf: np.ndarray
-    char_idf: np.ndarray
-    clf: dict
+    word_idf: NDArray[np.float32]
+    char_idf: NDArray[np.float32]
+    clf: Classifier
 
     @classmethod
     def load(cls, path: str | Path) -> Index:
@@ -747,10 +798,10 @@ class Index:
         )
 
     @staticmethod
-    def load_classifier(d: Path, info: dict) -> dict:
+    def load_classifier(d: Path, info: ClassifierInfo) -> Classifier:
         if not info.get("sections"):
             return {"sections": {}}
-        out: dict = {"features": np.load(d / "clf_features.npy"), "sections": {}}
+        out: Classifier = {"features": np.load(d / "clf_features.npy"), "sections": {}}
         for section, m in info["sections"].items():
             out["sections"][section] = {
                 "W": np.load(d / f"clf_{section}_W.npy"),
@@ -771,7 +822,8 @@ class Index:
     @cached_property
     def word_terms(self) -> list[str]:
         with (self.path / "word_vocab.json").open(encoding="utf-8") as fh:
-            return json.load(fh)
+            terms: list[str] = json.load(fh)
+            return terms
 
     @cached_property
     def char_vocab(self) -> dict[str, int]:
@@ -782,11 +834,11 @@ class Index:
     def row_of(self) -> dict[str, int]:
         return {str(x): i for i, x in enumerate(self.ids)}
 
-    def rows_of_kind(self, kind: str) -> np.ndarray:
+    def rows_of_kind(self, kind: str) -> NDArray[np.int64]:
         return self._rows[kind]
 
     @cached_property
-    def _rows(self) -> dict[str, np.ndarray]:
+    def _rows(self) -> dict[str, NDArray[np.int64]]:
         return {k: np.load(self.path / f"rows_{k}.npy") for k in KINDS}
 
     def postings(self, kind: str, channel: str) -> sp.csr_matrix | None:
@@ -797,7 +849,7 @@ class Index:
             cache[key] = _load_csr(self.path, name) if (self.path / f"{name}_shape.json").exists() else None
         return cache[key]
 
-    def holds_certs(self, kind: str, required: list[int]) -> np.ndarray:
+    def holds_certs(self, kind: str, required: list[int]) -> NDArray[np.bool_]:
         """For each row of ``kind`` (in ``rows_of_kind`` order): holds every required certification."""
         cache = self.__dict__.setdefault("_cert_cache", {})
         if kind not in cache:
@@ -806,5 +858,5 @@ class Index:
         return held[:, required].all(axis=1) if required else np.ones(len(held), dtype=bool)
 
     @cached_property
-    def remaining(self) -> np.ndarray:
+    def remaining(self) -> NDArray[np.int64]:
         return np.maximum(0, self.capacity.astype(np.int64) - self.active.astype(np.int64))

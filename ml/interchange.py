@@ -9,12 +9,20 @@ anything is returned, so callers never act on a partial file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ml.vocab import codes
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+# One decoded JSON line: a profile, query, label or result object.
+JSONObject = dict[str, Any]
+# validate_profile / validate_query / validate_label: reasons an object is bad.
+Validator = Callable[[object], list[str]]
 
 PROFILE_KINDS = ("sme", "expert", "buyer")
 QUERY_KINDS = ("need", "opportunity")
@@ -90,7 +98,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_required_str(obj: dict, field: str, errors: list[str], *, non_empty: bool = True) -> None:
+def _check_required_str(obj: JSONObject, field: str, errors: list[str], *, non_empty: bool = True) -> None:
     if field not in obj or obj[field] is None:
         errors.append(f"missing required field '{field}'")
     elif not isinstance(obj[field], str):
@@ -99,7 +107,7 @@ def _check_required_str(obj: dict, field: str, errors: list[str], *, non_empty: 
         errors.append(f"field '{field}': must not be empty")
 
 
-def _check_code(obj: dict, field: str, section: str, errors: list[str]) -> None:
+def _check_code(obj: JSONObject, field: str, section: str, errors: list[str]) -> None:
     value = obj.get(field)
     if value is None:
         return  # optional; JSON null is treated as absent
@@ -109,7 +117,7 @@ def _check_code(obj: dict, field: str, section: str, errors: list[str]) -> None:
         errors.append(f"field '{field}': unknown {_SECTION_NOUN[section]} code {value!r}")
 
 
-def _check_code_list(obj: dict, field: str, section: str, errors: list[str]) -> None:
+def _check_code_list(obj: JSONObject, field: str, section: str, errors: list[str]) -> None:
     value = obj.get(field)
     if value is None:
         return
@@ -124,13 +132,13 @@ def _check_code_list(obj: dict, field: str, section: str, errors: list[str]) -> 
             errors.append(f"field '{field}': unknown {_SECTION_NOUN[section]} code {item!r}")
 
 
-def _check_str(obj: dict, field: str, errors: list[str]) -> None:
+def _check_str(obj: JSONObject, field: str, errors: list[str]) -> None:
     value = obj.get(field)
     if value is not None and not isinstance(value, str):
         errors.append(f"field '{field}': expected a string")
 
 
-def _check_nonneg_int(obj: dict, field: str, errors: list[str]) -> None:
+def _check_nonneg_int(obj: JSONObject, field: str, errors: list[str]) -> None:
     value = obj.get(field)
     if value is None:
         return
@@ -222,8 +230,8 @@ def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def scan(
-    path: str | Path, validate, *, keep: bool = True, id_field: str | None = "id"
-) -> tuple[list[tuple[int, dict]], list[LineError]]:
+    path: str | Path, validate: Validator, *, keep: bool = True, id_field: str | None = "id"
+) -> tuple[list[tuple[int, JSONObject]], list[LineError]]:
     """Parse and validate every line: (line number, object) of the good ones, and every error.
 
     Keeps the objects only when ``keep``. Callers that add checks of their own
@@ -232,7 +240,7 @@ def scan(
     p = Path(path)
     name = str(path)
     errors: list[LineError] = []
-    objs: list[tuple[int, dict]] = []
+    objs: list[tuple[int, JSONObject]] = []
     seen: dict[str, int] = {}
     try:
         for lineno, line in _iter_lines(p):
@@ -258,24 +266,24 @@ def scan(
     return objs, errors
 
 
-def _read(path: str | Path, validate, *, id_field: str | None = "id") -> list[dict]:
+def _read(path: str | Path, validate: Validator, *, id_field: str | None = "id") -> list[JSONObject]:
     objs, errors = scan(path, validate, id_field=id_field)
     if errors:
         raise InterchangeError(errors)
     return [obj for _, obj in objs]
 
 
-def read_profiles(path: str | Path) -> list[dict]:
+def read_profiles(path: str | Path) -> list[JSONObject]:
     """All profiles of a JSONL file; raises InterchangeError listing every bad line."""
     return _read(path, validate_profile)
 
 
-def read_queries(path: str | Path) -> list[dict]:
+def read_queries(path: str | Path) -> list[JSONObject]:
     """All queries of a JSONL file; raises InterchangeError listing every bad line."""
     return _read(path, validate_query)
 
 
-def read_labels(path: str | Path) -> list[dict]:
+def read_labels(path: str | Path) -> list[JSONObject]:
     """Outcome labels ``{"query", "id", "label"}``; (query, id) pairs may repeat."""
     return _read(path, validate_label, id_field=None)
 
@@ -292,7 +300,7 @@ def check_profiles(path: str | Path) -> int:
     return sum(1 for _ in _iter_lines(Path(path)))
 
 
-def iter_profiles(path: str | Path, *, validated: bool = False) -> Iterator[dict]:
+def iter_profiles(path: str | Path, *, validated: bool = False) -> Iterator[JSONObject]:
     """Stream profiles one by one without holding the file in memory.
 
     Unless ``validated`` is true the whole file is first checked (streaming,
@@ -305,7 +313,7 @@ def iter_profiles(path: str | Path, *, validated: bool = False) -> Iterator[dict
         yield json.loads(line)
 
 
-def write_jsonl(objs, fh) -> None:
+def write_jsonl(objs: Iterable[object], fh: SupportsWrite[str]) -> None:
     for obj in objs:
         fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
         fh.write("\n")

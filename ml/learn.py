@@ -22,12 +22,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ml.engine import FEATURES, Scorer, default_scorer, features_for_pairs
 from ml.index import Index
+
+if TYPE_CHECKING:
+    from ml.interchange import JSONObject
 
 MODEL_FORMAT = 1
 POSITIVE = {"accepted": 1, "deal": 1, "declined": 0}
@@ -39,22 +43,25 @@ PROMOTE_MARGIN = 0.005
 @dataclass
 class Model:
     path: Path | None
-    meta: dict
+    meta: dict[str, Any]  # model.json
     estimator: Any  # a fitted scikit-learn classifier; None = the untrained hand-weighted ranker
 
     @property
     def version(self) -> str:
-        return self.meta.get("version", "untrained")
+        version: str = self.meta.get("version", "untrained")
+        return version
 
     def scorer(self) -> Scorer:
         if self.estimator is None:
             return default_scorer
         est = self.estimator
 
-        def score(f: np.ndarray) -> np.ndarray:
+        def score(f: NDArray[np.float32]) -> NDArray[np.float64]:
             if len(f) == 0:
                 return np.zeros(0)
-            return est.predict_proba(f.astype(np.float64))[:, 1]
+            # scikit-learn is untyped: predict_proba gives (pairs x classes) float64
+            proba: NDArray[np.float64] = est.predict_proba(f.astype(np.float64))[:, 1]
+            return proba
 
         return score
 
@@ -80,7 +87,7 @@ def load_model(path: str | Path | None) -> Model:
     return Model(d, meta, est)
 
 
-def labels_hash(profiles: list[dict], queries: list[dict], labels: list[dict]) -> str:
+def labels_hash(profiles: list[JSONObject], queries: list[JSONObject], labels: list[JSONObject]) -> str:
     h = hashlib.sha256()
     for group in (profiles, queries, labels):
         for obj in group:
@@ -95,8 +102,8 @@ NEGATIVE_WEIGHT = 0.5
 
 
 def labelled_matrix(
-    index: Index, queries: list[dict], labels: list[dict], *, negatives: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    index: Index, queries: list[JSONObject], labels: list[JSONObject], *, negatives: int = 0
+) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
     """(X, y, weight, query position) for every label whose query and profile are known.
 
     Logged labels only cover candidates that were shown, i.e. already near
@@ -131,7 +138,7 @@ def labelled_matrix(
     return x[found], np.array(ys)[found], np.array(ws)[found], qs[found]
 
 
-def holdout_split(query_ids: list[str], qs: np.ndarray, fraction: float = 0.25) -> np.ndarray:
+def holdout_split(query_ids: list[str], qs: NDArray[np.int64], fraction: float = 0.25) -> NDArray[np.bool_]:
     """Boolean mask of held-out rows; split by query (stable hash), never by pair."""
 
     def bucket(q: str) -> int:
@@ -141,11 +148,11 @@ def holdout_split(query_ids: list[str], qs: np.ndarray, fraction: float = 0.25) 
     return held[qs] if len(qs) else np.zeros(0, dtype=bool)
 
 
-def metrics(scores: np.ndarray, y: np.ndarray, qs: np.ndarray) -> dict:
+def metrics(scores: NDArray[np.float64], y: NDArray[np.int64], qs: NDArray[np.int64]) -> dict[str, Any]:
     """AUC over all pairs, and mean per-query nDCG of accepted labels (ties broken pessimistically)."""
     from sklearn.metrics import roc_auc_score
 
-    out: dict = {"pairs": len(y), "positives": int(y.sum()) if len(y) else 0}
+    out: dict[str, Any] = {"pairs": len(y), "positives": int(y.sum()) if len(y) else 0}
     if len(y) == 0 or y.min() == y.max():
         out["auc"] = None
         out["ndcg"] = None
@@ -167,8 +174,8 @@ def metrics(scores: np.ndarray, y: np.ndarray, qs: np.ndarray) -> dict:
 
 
 def train_model(
-    index: Index, profiles: list[dict], queries: list[dict], labels: list[dict], out_dir: str | Path
-) -> dict:
+    index: Index, profiles: list[JSONObject], queries: list[JSONObject], labels: list[JSONObject], out_dir: str | Path
+) -> dict[str, Any]:
     """Fit the ranker on outcome labels and write a versioned model directory.
 
     A quarter of the queries (by a stable hash of their ids) is held out; the
@@ -206,7 +213,7 @@ def train_model(
     est.fit(x.astype(np.float64), y, sample_weight=w)
     digest = labels_hash(profiles, queries, labels)
     version = time.strftime("%Y%m%d-%H%M%S") + "-" + digest[:8]
-    meta = {
+    meta: dict[str, Any] = {
         "format": MODEL_FORMAT,
         "version": version,
         "estimator": kind,
@@ -232,7 +239,9 @@ def train_model(
     return meta
 
 
-def evaluate_models(index: Index, model_a: Model, model_b: Model, queries: list[dict], labels: list[dict]) -> dict:
+def evaluate_models(
+    index: Index, model_a: Model, model_b: Model, queries: list[JSONObject], labels: list[JSONObject]
+) -> dict[str, Any]:
     """Compare two models on labelled pairs. ``better`` says whether B should replace A."""
     x, y, _, qs = labelled_matrix(index, queries, labels)
     ma = metrics(model_a.scorer()(x), y, qs)

@@ -22,6 +22,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # SudachiPy ships a .pyi but no py.typed marker, so mypy sees these as Any;
+    # the names still document what flows through the tokeniser.
+    from sudachipy import Morpheme, SplitMode, Tokenizer
 
 _SMALL_TO_LARGE = str.maketrans(
     {
@@ -89,7 +95,7 @@ def _compact(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _tokenizers():
+def _tokenizers() -> tuple[Tokenizer, SplitMode]:
     from sudachipy import Dictionary, SplitMode
 
     dic = Dictionary(dict="core")
@@ -209,7 +215,7 @@ _MORPH_CACHE: dict[tuple[int, str, int], _Morph] = {}
 _MORPH_CACHE_MAX = 500_000
 
 
-def _morph_info(m, mode_a) -> _Morph:
+def _morph_info(m: Morpheme, mode_a: SplitMode) -> _Morph:
     pos = m.part_of_speech()
     p0 = pos[0]
     if p0 not in _CONTENT_POS:

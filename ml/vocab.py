@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 VOCAB_PATH: Path = Path(__file__).resolve().parent / "data" / "vocabulary.json"
 
@@ -21,14 +22,28 @@ SECTIONS: tuple[str, ...] = (
 )
 
 
+class VocabEntry(TypedDict):
+    """One entry of a vocabulary section (keys beyond code/ja/en depend on the section)."""
+
+    code: str
+    ja: str
+    en: str
+    aliases_ja: NotRequired[list[str]]
+    region: NotRequired[str]  # prefectures
+    sme_max_capital_jpy: NotRequired[int]  # industries
+    sme_max_employees: NotRequired[int]
+    small_max_employees: NotRequired[int]
+
+
 @lru_cache(maxsize=1)
-def load_vocabulary() -> dict:
+def load_vocabulary() -> dict[str, Any]:
     with VOCAB_PATH.open(encoding="utf-8") as fh:
-        return json.load(fh)
+        vocab: dict[str, Any] = json.load(fh)
+        return vocab
 
 
 @cache
-def _entries(section: str) -> dict[str, dict]:
+def _entries(section: str) -> dict[str, VocabEntry]:
     vocab = load_vocabulary()
     if section not in vocab or not isinstance(vocab[section], list):
         raise KeyError(f"unknown vocabulary section {section!r}")

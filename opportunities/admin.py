@@ -6,7 +6,7 @@ from opportunities.models import Need, Opportunity
 
 
 @admin.register(Need)
-class NeedAdmin(admin.ModelAdmin):
+class NeedAdmin(admin.ModelAdmin[Need]):
     list_display = ("title", "organisation", "category", "prefecture", "target", "status", "created_at")
     list_filter = ("status", "target", "prefecture", "sectors")
     search_fields = ("title", "description", "organisation__name", "external_id")
@@ -17,7 +17,7 @@ class NeedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(admin.ModelAdmin[Opportunity]):
     list_display = ("title", "organisation", "prefecture", "deadline", "restricted", "status", "created_at")
     list_filter = ("status", "restricted", "prefecture", "sectors")
     search_fields = ("title", "description", "organisation__name", "external_id")

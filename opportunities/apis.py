@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -13,7 +15,7 @@ from opportunities.models import Status, TargetKind
 from reference.fields import CodeListField
 
 
-class CommonFilterSerializer(serializers.Serializer):
+class CommonFilterSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     prefecture = serializers.CharField(required=False)
     sector = serializers.CharField(required=False)
@@ -21,7 +23,7 @@ class CommonFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, help_text="Words that must all appear in the title or description")
 
 
-class NeedOutputSerializer(serializers.Serializer):
+class NeedOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     organisation = serializers.IntegerField(source="organisation_id")
     category = serializers.CharField()
@@ -36,7 +38,7 @@ class NeedOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class NeedInputSerializer(serializers.Serializer):
+class NeedInputSerializer(serializers.Serializer[Any]):
     category = serializers.CharField(required=False, allow_blank=True)
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -80,7 +82,7 @@ class NeedDetailApi(ActorApiMixin, APIView):
         return Response(NeedOutputSerializer(selectors.need_get(user=self.actor(request), need_id=need_id)).data)
 
 
-class OpportunityOutputSerializer(serializers.Serializer):
+class OpportunityOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     organisation = serializers.IntegerField(source="organisation_id")
     organisation_name = serializers.CharField(source="organisation.name")
@@ -99,7 +101,7 @@ class OpportunityOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class OpportunityInputSerializer(serializers.Serializer):
+class OpportunityInputSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     sectors = serializers.ListField(child=serializers.CharField(), required=False)

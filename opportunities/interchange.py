@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
-from accounts.interchange import ORG_PREFIX, ImportResult, _lookup, organisation_interchange_id
+from accounts.interchange import ORG_PREFIX, ImportResult, interchange_lookup, organisation_interchange_id
 from accounts.models import Organisation
-from core.interchange import raise_if_errors, read_numbered
+from core.bulk import BulkRow
+from core.interchange import bulk_errors_as_lines, raise_if_errors, read_numbered
 from ml.interchange import LineError, validate_query
+from opportunities import services
 from opportunities.models import Need, Opportunity, Status
-from reference.terms import TermMap, codes
+from reference.terms import codes
 
 NEED_PREFIX = "tsunagu-need-"
 OPPORTUNITY_PREFIX = "tsunagu-opp-"
@@ -79,10 +78,13 @@ def queries_export() -> Iterator[dict[str, Any]]:
         yield opportunity_to_query(opportunity)
 
 
-def _query_lookup(kind: str, query_id: str) -> Any:
-    if kind == "need":
-        return _lookup(Need, NEED_PREFIX, query_id)
-    return _lookup(Opportunity, OPPORTUNITY_PREFIX, query_id)
+def _query_lookup(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Existing needs and opportunities by interchange id: {"need": {...}, "opportunity": {...}}."""
+    ids = [query["id"] for _lineno, query in rows]
+    return {
+        "need": interchange_lookup(Need, NEED_PREFIX, ids),
+        "opportunity": interchange_lookup(Opportunity, OPPORTUNITY_PREFIX, ids),
+    }
 
 
 def _extra_reasons(query: dict[str, Any]) -> list[str]:
@@ -105,12 +107,17 @@ def _extra_reasons(query: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def _check_rows(path: str | Path, rows: list[tuple[int, dict[str, Any]]]) -> list[LineError]:
+def _check_rows(
+    path: str | Path,
+    rows: list[tuple[int, dict[str, Any]]],
+    owners: dict[str, Organisation],
+    existing: dict[str, dict[str, Any]],
+) -> list[LineError]:
     name = str(path)
     errors: list[LineError] = []
     for lineno, query in rows:
         reasons = _extra_reasons(query)
-        owner = _lookup(Organisation, ORG_PREFIX, query["owner"])
+        owner = owners.get(query["owner"])
         if owner is None:
             reasons.append(f"field 'owner': no profile with id {query['owner']!r} (import profiles first)")
         elif owner.kind != OWNER_KIND[query["kind"]]:
@@ -119,56 +126,43 @@ def _check_rows(path: str | Path, rows: list[tuple[int, dict[str, Any]]]) -> lis
                 f"{OWNER_KIND[query['kind']]}"
             )
         other_kind = "opportunity" if query["kind"] == "need" else "need"
-        if _query_lookup(other_kind, query["id"]) is not None:
+        if query["id"] in existing[other_kind]:
             reasons.append(f"id {query['id']!r} already belongs to a {other_kind}")
         errors.extend(LineError(name, lineno, reason) for reason in reasons)
     return errors
 
 
-@transaction.atomic
 def queries_import(path: str | Path) -> ImportResult:
     """Import needs and opportunities; raises InterchangeError (nothing written) on any bad line."""
     rows, errors = read_numbered(path, validate_query)
-    errors += _check_rows(path, rows)
+    owners = interchange_lookup(Organisation, ORG_PREFIX, [query["owner"] for _lineno, query in rows])
+    existing = _query_lookup(rows)
+    errors += _check_rows(path, rows, owners, existing)
     raise_if_errors(errors)
 
-    result = ImportResult()
-    term_map = TermMap()
-    for _lineno, query in rows:
-        obj = _query_lookup(query["kind"], query["id"])
-        created = obj is None
-        owner = _lookup(Organisation, ORG_PREFIX, query["owner"])
+    needs: list[BulkRow[Need]] = []
+    opportunities: list[BulkRow[Opportunity]] = []
+    for lineno, query in rows:
+        obj = existing[query["kind"]].get(query["id"])
         if obj is None:
-            model = Need if query["kind"] == "need" else Opportunity
-            obj = model(external_id=query["id"])
-        obj.organisation = owner
+            obj = (Need if query["kind"] == "need" else Opportunity)(external_id=query["id"])
+        obj.organisation = owners[query["owner"]]
         obj.title = query.get("title") or query["id"]
         obj.description = query.get("description") or ""
         obj.prefecture = query.get("prefecture") or ""
         obj.target = query["target"]
-        new_status = query.get("status", Status.OPEN)
-        if new_status == Status.CLOSED and obj.status != Status.CLOSED:
-            obj.closed_at = timezone.now()
-        obj.status = new_status
+        obj.set_status(query.get("status", Status.OPEN))
+        terms: dict[str, tuple[str, Sequence[str]]] = {"sectors": ("sectors", query.get("sectors", []))}
         if isinstance(obj, Need):
             obj.category = query.get("category") or ""
-        else:
-            obj.deadline = dt.date.fromisoformat(query["deadline"]) if query.get("deadline") else None
-            obj.budget_jpy = query.get("budget_jpy")
-            obj.restricted = query.get("restricted", False)
-        obj.save()
-        obj.sectors.set(term_map.ids("sectors", query.get("sectors", []), field="sectors"))
-        if isinstance(obj, Opportunity):
-            obj.required_capabilities.set(
-                term_map.ids("capabilities", query.get("required_capabilities", []), field="required_capabilities")
-            )
-            obj.required_certifications.set(
-                term_map.ids(
-                    "certifications", query.get("required_certifications", []), field="required_certifications"
-                )
-            )
-        if created:
-            result.created += 1
-        else:
-            result.updated += 1
-    return result
+            needs.append(BulkRow(obj=obj, key=lineno, terms=terms))
+            continue
+        obj.deadline = dt.date.fromisoformat(query["deadline"]) if query.get("deadline") else None
+        obj.budget_jpy = query.get("budget_jpy")
+        obj.restricted = query.get("restricted", False)
+        terms["required_capabilities"] = ("capabilities", query.get("required_capabilities", []))
+        terms["required_certifications"] = ("certifications", query.get("required_certifications", []))
+        opportunities.append(BulkRow(obj=obj, key=lineno, terms=terms))
+    with bulk_errors_as_lines(path):
+        created, updated = services.queries_bulk_upsert(needs=needs, opportunities=opportunities)
+    return ImportResult(created=created, updated=updated)

@@ -3,16 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_organisation
+from core.bulk import BulkRow, bulk_clean, bulk_save
 from core.exceptions import ApplicationError
 from opportunities import signals
-from opportunities.models import Need, Opportunity, Status
+from opportunities.models import Need, Opportunity
 from reference import vocabulary
-from reference.terms import set_terms
+from reference.terms import TermMap, bulk_set_terms, set_terms
 
 NEED_FIELDS = ("category", "title", "description", "prefecture", "target", "status")
 OPPORTUNITY_FIELDS = (
@@ -39,14 +39,11 @@ def _check_codes(data: dict[str, Any]) -> None:
 
 def _apply(obj: Need | Opportunity, fields: tuple[str, ...], data: dict[str, Any]) -> None:
     _check_codes(data)
-    previous = obj.status
     for field in fields:
-        if field in data:
+        if field in data and field != "status":
             setattr(obj, field, data[field])
-    if obj.status == Status.CLOSED and previous != Status.CLOSED:
-        obj.closed_at = timezone.now()
-    elif obj.status != Status.CLOSED:
-        obj.closed_at = None
+    if "status" in data:
+        obj.set_status(data["status"])
     if not obj.title:
         raise ApplicationError(_("Validation error"), extra={"fields": {"title": [_("A title is required.")]}})
 
@@ -114,3 +111,39 @@ def _set_opportunity_terms(opportunity: Opportunity, data: dict[str, Any]) -> No
             "required_certifications": ("certifications", data.get("required_certifications")),
         },
     )
+
+
+QUERY_IMPORT_FIELDS = (
+    "organisation",
+    "external_id",
+    "title",
+    "description",
+    "prefecture",
+    "target",
+    "status",
+    "closed_at",
+)
+
+
+@transaction.atomic
+def queries_bulk_upsert(*, needs: list[BulkRow[Need]], opportunities: list[BulkRow[Opportunity]]) -> tuple[int, int]:
+    """Write many needs and opportunities at once (the interchange import); returns (created, updated).
+
+    Rows pass the model's validation first (every failure reported, nothing
+    written); status changes go through `set_status` like single edits; one
+    `queries_imported` signal names the (kind, target) groups that changed so
+    matching refreshes each group once.
+    """
+    bulk_clean([*needs, *opportunities], exclude=["created_by"])
+    term_map = TermMap()
+    created, updated = bulk_save(Need, needs, fields=(*QUERY_IMPORT_FIELDS, "category"))
+    bulk_set_terms(needs, term_map)
+    new, old = bulk_save(
+        Opportunity, opportunities, fields=(*QUERY_IMPORT_FIELDS, "deadline", "budget_jpy", "restricted")
+    )
+    bulk_set_terms(opportunities, term_map)
+    created, updated = created + new, updated + old
+    groups = {("need", row.obj.target) for row in needs} | {("opportunity", row.obj.target) for row in opportunities}
+    if groups:
+        signals.queries_imported.send(sender=Need, groups=sorted(groups))
+    return created, updated

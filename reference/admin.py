@@ -7,7 +7,7 @@ from reference.models import VocabularyTerm
 
 
 @admin.register(VocabularyTerm)
-class VocabularyTermAdmin(admin.ModelAdmin):
+class VocabularyTermAdmin(admin.ModelAdmin[VocabularyTerm]):
     list_display = ("section", "code", "label_ja", "label_en")
     list_filter = ("section",)
     search_fields = ("code", "label_ja", "label_en")

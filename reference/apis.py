@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -11,7 +13,7 @@ from reference import selectors, vocabulary
 
 
 class VocabularyListApi(ApiAuthMixin, APIView):
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         section = serializers.CharField()
         code = serializers.CharField()
         display = serializers.CharField(source="label", help_text="Label in the active language")
@@ -19,7 +21,7 @@ class VocabularyListApi(ApiAuthMixin, APIView):
         label_en = serializers.CharField()
         aliases_ja = serializers.ListField(child=serializers.CharField())
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[Any]):
         section = serializers.ChoiceField(choices=vocabulary.section_choices(), required=False)
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))

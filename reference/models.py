@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,3 +31,15 @@ class VocabularyTerm(models.Model):
     @property
     def label(self) -> str:
         return vocabulary.label(self.section, self.code) or self.label_ja
+
+
+def term_field(section: str, verbose_name: Any, **kwargs: Any) -> Any:
+    """A many-to-many of vocabulary codes of one section (sectors, capabilities, regions, …), optional."""
+    return models.ManyToManyField(
+        VocabularyTerm,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"section": section},
+        verbose_name=verbose_name,
+        **kwargs,
+    )

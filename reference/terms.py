@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.bulk import BATCH_SIZE, BulkRow
 from core.exceptions import ApplicationError
 from reference.models import VocabularyTerm
 
@@ -50,3 +52,33 @@ def codes(manager: object) -> list[str]:
     """Codes of a prefetched M2M term manager, in vocabulary order."""
     terms = sorted(manager.all(), key=lambda t: t.position)  # type: ignore[attr-defined]
     return [t.code for t in terms]
+
+
+def bulk_set_terms(rows: Sequence[BulkRow[Any]], term_map: TermMap | None = None) -> None:
+    """Replace the M2M term rows of many saved objects with a few queries per field.
+
+    Each row's `terms` maps an M2M field to (section, codes); the field's
+    through rows of those objects are deleted and inserted again in batches.
+    """
+    if not rows:
+        return
+    term_map = term_map or TermMap()
+    model = type(rows[0].obj)
+    by_field: dict[str, list[BulkRow[Any]]] = {}
+    for row in rows:
+        for name in row.terms:
+            by_field.setdefault(name, []).append(row)
+    for name, field_rows in by_field.items():
+        descriptor = getattr(model, name)
+        through = descriptor.through
+        source = descriptor.field.m2m_field_name()
+        target = descriptor.field.m2m_reverse_field_name()
+        links = []
+        for row in field_rows:
+            section, wanted = row.terms[name]
+            for term_id in term_map.ids(section, list(dict.fromkeys(wanted)), field=name):
+                links.append(through(**{f"{source}_id": row.obj.pk, f"{target}_id": term_id}))
+        existing = [row.obj.pk for row in field_rows if not row.created]
+        for start in range(0, len(existing), BATCH_SIZE):
+            through.objects.filter(**{f"{source}_id__in": existing[start : start + BATCH_SIZE]}).delete()
+        through.objects.bulk_create(links, batch_size=BATCH_SIZE)

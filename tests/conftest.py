@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organisation, User
+from tests.clients import api_client, web_client
 from tests.factories import ExpertProfileFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 
@@ -54,40 +56,46 @@ def expert_user(db: Any) -> User:
     return ExpertProfileFactory(user=UserFactory(email="expert@example.jp")).user
 
 
-def _client(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def owner_api(owner: User) -> APIClient:
-    return _client(owner)
-
-
-@pytest.fixture
-def teammate_api(teammate: User) -> APIClient:
-    return _client(teammate)
-
-
-@pytest.fixture
-def outsider_api(outsider: User) -> APIClient:
-    return _client(outsider)
-
-
-@pytest.fixture
-def buyer_api(buyer: User) -> APIClient:
-    return _client(buyer)
-
-
-@pytest.fixture
-def expert_api(expert_user: User) -> APIClient:
-    return _client(expert_user)
-
-
 @pytest.fixture
 def anon_api() -> APIClient:
-    return APIClient()
+    return api_client()
+
+
+@pytest.fixture
+def bureau_user(db: Any) -> User:
+    bureau = OrganisationFactory(kind=Organisation.Kind.BUREAU, name="東北経済産業局", corporate_number=None)
+    return MembershipFactory(organisation=bureau, role=Membership.Role.MEMBER, user__email="bureau@example.jp").user
+
+
+@pytest.fixture
+def other_buyer(db: Any) -> User:
+    org = OrganisationFactory(kind=Organisation.Kind.BUYER, name="みちのく航空機株式会社")
+    return MembershipFactory(organisation=org, user__email="other-buyer@example.jp").user
+
+
+def _persona_client(name: str, user_fixture: str, make: Callable[[User], Any]) -> Any:
+    """Fixture `name`: the persona `user_fixture` logged in with `make` (API or page client)."""
+
+    @pytest.fixture(name=name)
+    def fixture(request: pytest.FixtureRequest) -> Any:
+        return make(request.getfixturevalue(user_fixture))
+
+    return fixture
+
+
+# <persona>_api: the API as that persona; <persona>_client: the pages as that persona.
+owner_api = _persona_client("owner_api", "owner", api_client)
+teammate_api = _persona_client("teammate_api", "teammate", api_client)
+outsider_api = _persona_client("outsider_api", "outsider", api_client)
+buyer_api = _persona_client("buyer_api", "buyer", api_client)
+expert_api = _persona_client("expert_api", "expert_user", api_client)
+owner_client = _persona_client("owner_client", "owner", web_client)
+teammate_client = _persona_client("teammate_client", "teammate", web_client)
+outsider_client = _persona_client("outsider_client", "outsider", web_client)
+buyer_client = _persona_client("buyer_client", "buyer", web_client)
+expert_client = _persona_client("expert_client", "expert_user", web_client)
+bureau_client = _persona_client("bureau_client", "bureau_user", web_client)
+other_buyer_client = _persona_client("other_buyer_client", "other_buyer", web_client)
 
 
 def _is_transactional(item: pytest.Item) -> bool:

@@ -1,10 +1,24 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from accounts.models import ExpertProfile, Membership, Organisation, User
+from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from accounts.rules import corporate_number_check_digit
+from matching.models import (
+    ConflictOfInterest,
+    Engagement,
+    Introduction,
+    IntroductionEvent,
+    ModelVersion,
+    Notification,
+    Outcome,
+    Recommendation,
+    RefreshJob,
+)
 from opportunities.models import Need, Opportunity
 
 
@@ -83,3 +97,128 @@ class OpportunityFactory(DjangoModelFactory):
     target = "sme"
     status = "open"
     budget_jpy = 5_000_000
+
+
+class InvitationFactory(DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.jp")
+    role = Membership.Role.MEMBER
+    invited_by = factory.SubFactory(UserFactory)
+
+
+class QueryCandidateFactory(DjangoModelFactory):
+    """Base of the (query → candidate) rows: pass `query=` (Need or Opportunity) and `candidate=`.
+
+    The four nullable foreign keys and the two denormalised keys are derived
+    from those two, as the services do.
+    """
+
+    class Meta:
+        abstract = True
+        exclude = ("query", "candidate")
+
+    query = factory.SubFactory(NeedFactory)
+    candidate = factory.SubFactory(ExpertProfileFactory)
+    need = factory.LazyAttribute(lambda o: o.query if isinstance(o.query, Need) else None)
+    opportunity = factory.LazyAttribute(lambda o: o.query if isinstance(o.query, Opportunity) else None)
+    expert = factory.LazyAttribute(lambda o: o.candidate if isinstance(o.candidate, ExpertProfile) else None)
+    organisation = factory.LazyAttribute(lambda o: o.candidate if isinstance(o.candidate, Organisation) else None)
+
+    @classmethod
+    def _create(cls, model_class: type[Any], *args: Any, **kwargs: Any) -> Any:
+        obj = model_class(*args, **kwargs)
+        obj.fill_keys()
+        obj.save()
+        return obj
+
+
+class RecommendationFactory(QueryCandidateFactory):
+    class Meta:
+        model = Recommendation
+
+    rank = 1
+    score = factory.LazyAttribute(lambda o: 1.0 / o.rank)
+    reasons = factory.LazyFunction(lambda: ["課題分野一致: デジタル化（紙・FAXの電子化）", "対応地域: 宮城県"])
+    generated_at = factory.LazyFunction(timezone.now)
+
+
+class IntroductionFactory(QueryCandidateFactory):
+    class Meta:
+        model = Introduction
+
+    status = Introduction.State.REQUESTED
+    rank = 1
+    requested_at = factory.LazyFunction(timezone.now)
+
+
+class IntroductionEventFactory(DjangoModelFactory):
+    class Meta:
+        model = IntroductionEvent
+
+    introduction = factory.SubFactory(IntroductionFactory)
+    actor_side = "requester"
+    from_state = Introduction.State.PROPOSED
+    to_state = Introduction.State.REQUESTED
+
+
+class EngagementFactory(DjangoModelFactory):
+    class Meta:
+        model = Engagement
+
+    introduction = factory.SubFactory(IntroductionFactory, status=Introduction.State.ACCEPTED)
+    expert = factory.LazyAttribute(lambda o: o.introduction.expert)
+    organisation = factory.LazyAttribute(lambda o: o.introduction.organisation)
+    accepted_at = factory.LazyFunction(timezone.now)
+
+
+class OutcomeFactory(DjangoModelFactory):
+    class Meta:
+        model = Outcome
+
+    introduction = factory.SubFactory(IntroductionFactory, status=Introduction.State.COMPLETED)
+    side = Outcome.Side.REQUESTER
+    deal = True
+    value_jpy = 1_000_000
+    feedback = 4
+
+
+class ConflictOfInterestFactory(DjangoModelFactory):
+    class Meta:
+        model = ConflictOfInterest
+
+    expert = factory.SubFactory(ExpertProfileFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    reason = "親族が役員"
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    kind = "introduction.requested"
+    key = factory.Sequence(lambda n: f"test:{n}")
+    title = "紹介の依頼が届きました"
+
+
+class ModelVersionFactory(DjangoModelFactory):
+    class Meta:
+        model = ModelVersion
+
+    version = factory.Sequence(lambda n: f"test-{n:04d}")
+
+
+class RefreshJobFactory(DjangoModelFactory):
+    class Meta:
+        model = RefreshJob
+
+    kind = "need"
+    target = "expert"
+
+
+def recommend(query: Need | Opportunity, candidate: ExpertProfile | Organisation, rank: int = 1, **kwargs: Any) -> Any:
+    """A saved Recommendation of `candidate` for `query` (what a refresh would have written)."""
+    return RecommendationFactory(query=query, candidate=candidate, rank=rank, **kwargs)

@@ -12,7 +12,7 @@ from core.api.pagination import Pagination
 
 
 def paginated_response(
-    *, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer], request: Request, view: APIView
+    *, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer[Any]], request: Request, view: APIView
 ) -> Response:
     paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)

@@ -5,15 +5,11 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from frontend.forms import OpportunityFilterForm
+from frontend.forms import BrowseFilterForm
 from frontend.persona import Persona
 from frontend.views.common import filters_from, or_404, paginate, sme_required
 from opportunities import selectors
 from opportunities.models import Status
-
-
-class BrowseFilterForm(OpportunityFilterForm):
-    status = None  # type: ignore[assignment]  # only open opportunities are listed
 
 
 @sme_required

@@ -1,20 +1,18 @@
 """Bureau pages: the metrics dashboard, its exports (CSV, XLSX, background full report) and vetting.
 
-Who sees what is decided once, by ``bureau_metrics.bureau_scope_for_user``
+Who sees what is decided once, by ``accounts.scope.bureau_scope_for_user``
 (see ``BureauScope``): aggregates for the bureau's region (whole country for
 staff), individual records only for owners of the bureau organisation and
-staff. Charts are inline SVG computed here and drawn by templates; every
-chart sits next to the table it was drawn from.
+staff. The numbers come from ``matching.metrics``, their tables and files from
+``reports``, the charts from ``frontend.charts``; these views parse the
+filters, call them and render.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -23,65 +21,30 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import scope as bureau_scope
 from accounts import services as account_services
 from accounts.models import Organisation
+from accounts.scope import BureauScope
 from core.exceptions import ApplicationError
-from frontend import bureau_metrics as metrics
-from frontend import exports
-from frontend.bureau_metrics import BureauScope, Filters
-from frontend.exports import Chart, Table
-from frontend.forms import ALL, DateInput, prefecture_choices
-from frontend.models import ExportJob
+from frontend.charts import format_value, table_view
+from frontend.forms import BureauFilterForm, VettingFilterForm
 from frontend.persona import Persona
 from frontend.views.common import filters_from, or_404, paginate, persona_required
+from matching import metrics
+from matching.metrics import Filters
 from reference import vocabulary
+from reports import renderers, tables
+from reports import selectors as report_selectors
+from reports import services as report_services
+from reports.models import ExportJob
 
 # Bureau persona: a member of a bureau organisation, or Django staff (who may also belong elsewhere).
 bureau_staff_required = persona_required(lambda p: p.is_bureau or bool(p.user.is_staff))
 
 
 # --- Filters ----------------------------------------------------------------------------------------------------
-
-
-class BureauFilterForm(forms.Form):
-    since = forms.DateField(label=pgettext_lazy("period start", "From"), required=False, widget=DateInput())
-    until = forms.DateField(label=pgettext_lazy("period end", "To"), required=False, widget=DateInput())
-    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
-    prefecture = forms.ChoiceField(label=gettext_lazy("Prefecture"), required=False)
-    sector = forms.ChoiceField(label=gettext_lazy("Sector"), required=False)
-    expert_type = forms.ChoiceField(label=gettext_lazy("Expert type"), required=False)
-
-    def __init__(self, data: QueryDict | dict[str, Any], *, scope: BureauScope) -> None:
-        super().__init__(data)
-        self.scope = scope
-        prefecture = self.fields["prefecture"]
-        assert isinstance(prefecture, forms.ChoiceField)
-        if scope.prefectures is None:
-            region = self.fields["region"]
-            assert isinstance(region, forms.ChoiceField)
-            region.choices = [ALL, *vocabulary.choices("regions")]
-            prefecture.choices = [ALL, *prefecture_choices()]
-        else:
-            # A regional bureau filters within its region; other prefectures are not even offered.
-            del self.fields["region"]
-            prefecture.choices = [ALL, *[(p, vocabulary.label("prefectures", p)) for p in scope.prefectures]]
-        for name, section in (("sector", "sectors"), ("expert_type", "expert_types")):
-            choice_field = self.fields[name]
-            assert isinstance(choice_field, forms.ChoiceField)
-            choice_field.choices = [ALL, *vocabulary.choices(section)]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("The end date must not be before the start date."))
-        region, prefecture = cleaned.get("region"), cleaned.get("prefecture")
-        if region and prefecture and metrics.prefecture_region(prefecture) != region:
-            self.add_error("prefecture", _("This prefecture is not in the selected region."))
-        return cleaned
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:
@@ -122,7 +85,7 @@ def filters_for(form: BureauFilterForm, scope: BureauScope) -> Filters:
         prefectures = (prefecture,)
         area = vocabulary.label("prefectures", prefecture)
     elif region:
-        prefectures = metrics.region_prefectures(region)
+        prefectures = bureau_scope.region_prefectures(region)
         area = vocabulary.label("regions", region)
     else:
         prefectures = scope.prefectures
@@ -147,233 +110,9 @@ def filters_for(form: BureauFilterForm, scope: BureauScope) -> Filters:
 def _scope_and_filters(
     request: HttpRequest, persona: Persona, data: QueryDict
 ) -> tuple[BureauScope, BureauFilterForm, Filters]:
-    scope = metrics.bureau_scope_for_user(user=persona.user)
+    scope = bureau_scope.bureau_scope_for_user(user=persona.user)
     form = filter_form(data, scope)
     return scope, form, filters_for(form, scope)
-
-
-# --- Charts (inline SVG geometry; the templates draw it) --------------------------------------------------------
-
-CHART_WIDTH = 640
-SERIES = 5  # CSS classes series-0 … series-4 (colour and dash pattern in bureau.css)
-
-
-def format_value(value: Any, kind: str) -> str:
-    """A cell as shown on the page."""
-    if value is None:
-        return "—"
-    if value == "":
-        return ""
-    if kind == "month" and isinstance(value, date):
-        return value.strftime("%Y-%m")
-    if kind == "date" and isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d")
-    if kind == "pct":
-        return f"{float(value) * 100:.1f}%"
-    if kind == "hours":
-        return f"{float(value):.1f}"
-    if kind == "yen":
-        return f"¥{int(value):,}"
-    if kind in ("int", "num") and isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
-def nice_max(value: float) -> float:
-    """Smallest 1/2/5 × 10^k at or above value (the top of the y axis)."""
-    if value <= 0:
-        return 1.0
-    exponent = math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        candidate = step * 10**exponent
-        if candidate >= value:
-            return float(candidate)
-    return float(10 ** (exponent + 1))
-
-
-@dataclass
-class Point:
-    x: float
-    y: float
-    title: str
-
-
-@dataclass
-class Series:
-    label: str
-    css: str
-    segments: list[str] = field(default_factory=list)  # polyline "x,y x,y …" runs between missing values
-    points: list[Point] = field(default_factory=list)
-
-
-@dataclass
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    css: str
-    text: str
-    title: str
-
-    @property
-    def text_x(self) -> float:
-        return round(self.x + self.width + 4, 1)
-
-    @property
-    def text_y(self) -> float:
-        return round(self.y + self.height - 2, 1)
-
-
-@dataclass
-class ChartView:
-    kind: str
-    title: str
-    width: int
-    height: int
-    legend: list[tuple[str, str]]
-    empty: bool = False
-    series: list[Series] = field(default_factory=list)
-    y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_labels: list[tuple[float, str]] = field(default_factory=list)
-    bars: list[Bar] = field(default_factory=list)
-    labels: list[tuple[float, str, str]] = field(default_factory=list)  # y, short text, full text
-    plot: dict[str, float] = field(default_factory=dict)
-
-
-def _chart_title(table: Table, chart: Chart) -> str:
-    names = ", ".join(str(table.column(c).label) for c in chart.columns)
-    return f"{table.title}: {names}"
-
-
-def line_chart(table: Table, chart: Chart) -> ChartView:
-    left, right, top, bottom, height = 56, 32, 12, 40, 220
-    plot_w, plot_h = CHART_WIDTH - left - right, height - top - bottom
-    months = table.values("month")
-    kind = table.column(chart.columns[0]).kind
-    values = {c: table.values(c) for c in chart.columns}
-    numbers = [float(v) for vs in values.values() for v in vs if v is not None]
-    view = ChartView(
-        kind="line",
-        title=_chart_title(table, chart),
-        width=CHART_WIDTH,
-        height=height,
-        legend=[(str(table.column(c).label), f"series-{i % SERIES}") for i, c in enumerate(chart.columns)],
-        empty=not any(numbers),
-        plot={
-            "left": left,
-            "right": CHART_WIDTH - right,
-            "top": top,
-            "bottom": top + plot_h,
-            "tick_x": left - 6,
-            "label_y": top + plot_h + 18,
-        },
-    )
-    if view.empty or not months:
-        view.empty = True
-        return view
-    top_value = nice_max(max(numbers))
-    n = len(months)
-
-    def x(i: int) -> float:
-        return round(left + (i * plot_w / (n - 1) if n > 1 else plot_w / 2), 1)
-
-    def y(v: float) -> float:
-        return round(top + plot_h - v / top_value * plot_h, 1)
-
-    view.y_ticks = [(y(top_value * k / 4), format_value(top_value * k / 4, kind)) for k in range(5)]
-    step = max(1, math.ceil(n / 12))
-    view.x_labels = [(x(i), format_value(m, "month")) for i, m in enumerate(months) if i % step == 0]
-    for i, column in enumerate(chart.columns):
-        label = str(table.column(column).label)
-        series = Series(label=label, css=f"series-{i % SERIES}")
-        run: list[str] = []
-        for j, v in enumerate(values[column]):
-            if v is None:
-                if run:
-                    series.segments.append(" ".join(run))
-                run = []
-                continue
-            px, py = x(j), y(float(v))
-            run.append(f"{px},{py}")
-            series.points.append(Point(px, py, f"{format_value(months[j], 'month')} {label}: {format_value(v, kind)}"))
-        if run:
-            series.segments.append(" ".join(run))
-        view.series.append(series)
-    return view
-
-
-def bar_chart(table: Table, chart: Chart) -> ChartView:
-    label_w, value_w, top, bar_h, gap = 170, 90, 4, 14, 10
-    area = CHART_WIDTH - label_w - value_w
-    labels = [str(row[0]) for row in table.rows]
-    kinds = {c: table.column(c).kind for c in chart.columns}
-    values = {c: table.values(c) for c in chart.columns}
-    # Rows without any value are left out of the chart (the table still lists them).
-    keep = [i for i in range(len(labels)) if any(values[c][i] for c in chart.columns)]
-    numbers = [float(values[c][i]) for c in chart.columns for i in keep if values[c][i] is not None]
-    group_h = bar_h * len(chart.columns) + gap
-    height = top * 2 + group_h * len(keep)
-    view = ChartView(
-        kind="bar",
-        title=_chart_title(table, chart),
-        width=CHART_WIDTH,
-        height=max(height, 1),
-        legend=[(str(table.column(c).label), f"series-{i % SERIES}") for i, c in enumerate(chart.columns)],
-        empty=not keep,
-        plot={"left": label_w, "top": top, "bottom": height - top, "label_x": label_w - 6},
-    )
-    if view.empty:
-        return view
-    top_value = max(numbers) or 1.0
-    for row, i in enumerate(keep):
-        y0 = top + row * group_h
-        full = labels[i]
-        short = full if len(full) <= 22 else full[:21] + "…"
-        view.labels.append((y0 + bar_h * len(chart.columns) / 2 + 4, short, full))
-        for s, column in enumerate(chart.columns):
-            v = values[column][i]
-            width = 0.0 if v is None else round(float(v) / top_value * area, 1)
-            text = format_value(v, kinds[column])
-            view.bars.append(
-                Bar(
-                    x=label_w,
-                    y=y0 + s * bar_h,
-                    width=max(width, 1.0 if v else 0.0),
-                    height=bar_h - 2,
-                    css=f"series-{s % SERIES}",
-                    text=text,
-                    title=f"{full} {table.column(column).label}: {text}",
-                )
-            )
-    return view
-
-
-@dataclass
-class TableView:
-    table: Table
-    id: str
-    rows: list[list[tuple[str, bool]]]  # (text, numeric?)
-    charts: list[ChartView]
-
-    @property
-    def side_by_side(self) -> bool:
-        # A narrow table fits beside its chart; wide ones (by month) go below it.
-        return bool(self.charts) and len(self.table.columns) <= 3
-
-    @property
-    def truncated(self) -> bool:
-        return self.table.total is not None and self.table.total > len(self.rows)
-
-
-def table_view(table: Table) -> TableView:
-    numeric = [c.kind not in ("text", "month", "date") for c in table.columns]
-    rows = [
-        [(format_value(v, c.kind), n) for v, c, n in zip(row, table.columns, numeric, strict=True)]
-        for row in table.rows
-    ]
-    charts = [line_chart(table, c) if c.kind == "line" else bar_chart(table, c) for c in table.charts]
-    return TableView(table=table, id=table.key.replace("_", "-"), rows=rows, charts=charts)
 
 
 # --- Dashboard --------------------------------------------------------------------------------------------------
@@ -387,12 +126,12 @@ def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
     sections = [
         {
             "key": section,
-            "title": exports.SECTION_TITLES[section],
-            "tables": [table_view(t) for t in exports.TABLE_BUILDERS[section](data[section], f) if not t.records],
+            "title": tables.SECTION_TITLES[section],
+            "tables": [table_view(t) for t in tables.section_tables(section, f, data[section]) if not t.records],
         }
         for section in metrics.SECTIONS
     ]
-    uncovered = table_view(exports.uncovered_needs_table(f, limit=20)) if scope.can_see_records else None
+    uncovered = table_view(tables.uncovered_needs_table(f, limit=20)) if scope.can_see_records else None
     funnel = {s["stage"]: s for s in data["funnel"]["stages"]}
     kpis = [
         (_("Introductions proposed"), format_value(funnel["proposed"]["count"], "int")),
@@ -417,7 +156,7 @@ def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
             "kpis": kpis,
             "has_data": bool(funnel["proposed"]["count"] or data["registrations"]["organisations"]),
             "hidden_filters": [(k, form.data.get(k, "")) for k in FILTER_FIELDS if form.data.get(k)],
-            "jobs": exports.export_job_recent(user=persona.user),
+            "jobs": report_selectors.export_job_recent(user=persona.user),
             "tab": "dashboard",
         },
     )
@@ -431,7 +170,7 @@ def bureau_export(request: HttpRequest, persona: Persona, fmt: str) -> HttpRespo
     if section not in metrics.SECTIONS or fmt not in ("csv", "xlsx"):
         raise Http404
     _scope, _form, f = _scope_and_filters(request, persona, request.GET)
-    content, content_type, filename = exports.section_file(section, f, fmt)
+    content, content_type, filename = renderers.section_file(section, f, fmt)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -444,7 +183,7 @@ def bureau_export(request: HttpRequest, persona: Persona, fmt: str) -> HttpRespo
 @require_POST
 def bureau_report_create(request: HttpRequest, persona: Persona) -> HttpResponse:
     _scope, _form, f = _scope_and_filters(request, persona, request.POST)
-    job = exports.export_job_create(user=persona.user, filters=f, language=translation.get_language() or "ja")
+    job = report_services.export_job_create(user=persona.user, filters=f, language=translation.get_language() or "ja")
     return redirect("bureau-report", pk=job.pk)
 
 
@@ -462,7 +201,7 @@ def _job_status(job: ExportJob) -> dict[str, Any]:
 @bureau_staff_required
 @require_GET
 def bureau_report(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
-    job = or_404(exports.export_job_get, user=persona.user, job_id=pk)
+    job = or_404(report_selectors.export_job_get, user=persona.user, job_id=pk)
     return render(
         request,
         "frontend/bureau/report.html",
@@ -473,7 +212,7 @@ def bureau_report(request: HttpRequest, persona: Persona, pk: int) -> HttpRespon
 @bureau_staff_required
 @require_GET
 def bureau_report_status(request: HttpRequest, persona: Persona, pk: int) -> JsonResponse:
-    job = or_404(exports.export_job_get, user=persona.user, job_id=pk)
+    job = or_404(report_selectors.export_job_get, user=persona.user, job_id=pk)
     return JsonResponse(_job_status(job))
 
 
@@ -481,45 +220,19 @@ def bureau_report_status(request: HttpRequest, persona: Persona, pk: int) -> Jso
 @bureau_staff_required  # type: ignore[arg-type]
 @require_GET
 def bureau_report_download(request: HttpRequest, persona: Persona, pk: int) -> FileResponse:
-    job = or_404(exports.export_job_get, user=persona.user, job_id=pk)
-    path = exports.export_job_path(job)
+    job = or_404(report_selectors.export_job_get, user=persona.user, job_id=pk)
+    path = report_selectors.export_job_path(job=job)
     if job.state != ExportJob.State.DONE or not job.file or not path.is_file():
         raise Http404
     filename = f"tsunagu-report-{timezone.localtime(job.created_at):%Y%m%d}-{job.pk}.xlsx"
-    return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=exports.XLSX_TYPE)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=renderers.XLSX_TYPE)
 
 
 # --- Vetting ----------------------------------------------------------------------------------------------------
 
 
-class VettingFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Name or corporate number"), required=False, max_length=200)
-    status = forms.ChoiceField(label=gettext_lazy("Vetting status"), required=False)
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
-    prefecture = forms.ChoiceField(label=gettext_lazy("Prefecture"), required=False)
-
-    def __init__(self, data: QueryDict, *, scope: BureauScope) -> None:
-        super().__init__(data)
-        status = self.fields["status"]
-        kind = self.fields["kind"]
-        prefecture = self.fields["prefecture"]
-        assert isinstance(status, forms.ChoiceField)
-        assert isinstance(kind, forms.ChoiceField)
-        assert isinstance(prefecture, forms.ChoiceField)
-        status.choices = [
-            ("", gettext_lazy("Awaiting a decision")),
-            *Organisation.Vetting.choices,
-            ("all", gettext_lazy("All")),
-        ]
-        kind.choices = [ALL, *[c for c in Organisation.Kind.choices if c[0] != Organisation.Kind.BUREAU]]
-        if scope.prefectures is None:
-            prefecture.choices = [ALL, *prefecture_choices()]
-        else:
-            prefecture.choices = [ALL, *[(p, vocabulary.label("prefectures", p)) for p in scope.prefectures]]
-
-
 def _records_scope(persona: Persona) -> BureauScope:
-    scope = metrics.bureau_scope_for_user(user=persona.user)
+    scope = bureau_scope.bureau_scope_for_user(user=persona.user)
     if not scope.can_see_records:
         # Members of a bureau see aggregates only; individual organisations are for owners and staff.
         raise DjangoPermissionDenied
@@ -532,7 +245,7 @@ def bureau_vetting(request: HttpRequest, persona: Persona) -> HttpResponse:
     scope = _records_scope(persona)
     form = VettingFilterForm(request.GET, scope=scope)
     filters = filters_from(form)
-    organisations = metrics.vetting_list(scope=scope, filters=filters)
+    organisations = bureau_scope.vetting_list(scope=scope, filters=filters)
     return render(
         request,
         "frontend/bureau/vetting.html",
@@ -554,7 +267,7 @@ DECISIONS = {"vetted": Organisation.Vetting.VETTED, "rejected": Organisation.Vet
 @require_POST
 def bureau_vetting_decide(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
     scope = _records_scope(persona)
-    organisation = or_404(metrics.vetting_get, scope=scope, organisation_id=pk)
+    organisation = or_404(bureau_scope.vetting_get, scope=scope, organisation_id=pk)
     status = DECISIONS.get(request.POST.get("decision", ""))
     if status is None:
         messages.error(request, _("Choose approve or reject."))

@@ -2,48 +2,24 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import selectors as account_selectors
 from accounts.models import Organisation
 from core.exceptions import ApplicationError
+from frontend.forms import ConflictForm, OrganisationSearchForm, field_label
 from frontend.persona import Persona
 from frontend.views.common import add_service_errors, or_404, paginate, persona_required
-from frontend.views.matching import field_label
 from matching import selectors
 from matching.models import ConflictOfInterest
 from matching.services import conflicts as conflict_services
 
 conflict_declarer_required = persona_required(lambda p: p.expert is not None or p.is_buyer)
-
-
-class OrganisationSearchForm(forms.Form):
-    q = forms.CharField(
-        label=gettext_lazy("Organisation name"),
-        required=False,
-        max_length=100,
-        help_text=gettext_lazy("Type part of the name, then pick the organisation in the results."),
-    )
-
-
-class ConflictForm(forms.Form):
-    organisation = forms.IntegerField(
-        label=field_label(ConflictOfInterest, "organisation"),
-        error_messages={"required": gettext_lazy("Pick an organisation in the results.")},
-    )
-    reason = forms.CharField(
-        label=field_label(ConflictOfInterest, "reason"),
-        required=False,
-        max_length=200,
-        help_text=gettext_lazy("For example: same group, competitor, family relation. Only you and the bureau see it."),
-    )
 
 
 @conflict_declarer_required

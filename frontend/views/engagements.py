@@ -4,45 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as account_selectors
+from frontend.forms import ENGAGEMENT_STATES, EngagementFilterForm
 from frontend.persona import Persona
 from frontend.views.common import filters_from, paginate
-from frontend.views.matching import candidate_required, field_label
+from frontend.views.matching import candidate_required
 from matching import selectors
-from matching.models import Engagement, Introduction, Outcome
+from matching.models import Engagement
 from matching.services import introductions as introduction_services
-
-State = Introduction.State
-# An Engagement exists from acceptance on; it counts against capacity until closed.
-ENGAGEMENT_STATES = (State.ACCEPTED, State.ENGAGED, State.COMPLETED, State.NO_DEAL)
-
-
-class EngagementFilterForm(forms.Form):
-    side = forms.ChoiceField(
-        label=field_label(Outcome, "side"),
-        required=False,
-        choices=[
-            ("", _("All")),
-            (selectors.REQUESTER, _("Requested by us")),
-            (selectors.CANDIDATE, _("Addressed to us")),
-        ],
-    )
-    state = forms.ChoiceField(
-        label=_("State"),
-        required=False,
-        choices=[("", _("All")), *[(s.value, s.label) for s in ENGAGEMENT_STATES]],
-    )
-
-    def __init__(self, *args: Any, requester: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not requester:
-            del self.fields["side"]
 
 
 @candidate_required

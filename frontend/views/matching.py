@@ -10,17 +10,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import selectors as account_selectors
 from core.exceptions import ApplicationError, PermissionDenied
-from frontend.forms import IntroductionMessageForm
+from frontend.forms import (
+    CloseForm,
+    IntroductionListFilterForm,
+    IntroductionMessageForm,
+    OutcomeForm,
+    StartForm,
+    WithdrawForm,
+)
 from frontend.persona import Persona
 from frontend.views.common import (
     add_service_errors,
@@ -31,16 +35,11 @@ from frontend.views.common import (
     persona_required,
 )
 from matching import selectors
-from matching.models import ConflictOfInterest, Introduction, IntroductionEvent, Outcome
+from matching.models import Introduction, Outcome
 from matching.services import introductions as introduction_services
 from opportunities.models import Need, Opportunity, Status
 
 State = Introduction.State
-
-
-def field_label(model: type[Model], field: str) -> Any:
-    """A model field's translated verbose name as a form label, as a ModelForm would show it."""
-    return capfirst(getattr(model._meta.get_field(field), "verbose_name", field))
 
 
 candidate_required = persona_required(lambda p: p.expert is not None or p.organisation is not None)
@@ -90,32 +89,6 @@ def recommendation_request(request: HttpRequest, persona: Persona, pk: int) -> H
     return redirect(_query_url(recommendation.query))
 
 
-class IntroductionListFilterForm(forms.Form):
-    """Side and state filters of the introductions list (both sides of the double opt-in)."""
-
-    side = forms.ChoiceField(
-        label=field_label(Outcome, "side"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("All")),
-            (selectors.REQUESTER, gettext_lazy("Requested by us")),
-            (selectors.CANDIDATE, gettext_lazy("Addressed to us")),
-        ],
-    )
-    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
-
-    def __init__(self, *args: Any, requester: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        state = self.fields["state"]
-        assert isinstance(state, forms.ChoiceField)
-        states = Introduction.State.choices
-        if not requester:
-            # Proposed and dismissed rows are the requester's private shortlist; a candidate never sees them.
-            del self.fields["side"]
-            states = [(v, label) for v, label in states if v not in {State.PROPOSED, State.DISMISSED}]
-        state.choices = [("", gettext_lazy("All")), *states]
-
-
 def _rows_with_side(persona: Persona, introductions: Any) -> list[tuple[Introduction, str]]:
     """Each introduction with the viewer's side, from the organisation ids read once (no query per row)."""
     org_ids = set(account_selectors.user_organisation_ids(user=persona.user)) if persona.organisation else set()
@@ -149,60 +122,6 @@ def introduction_inbox(request: HttpRequest, persona: Persona) -> HttpResponse:
 
 
 # --- The introduction page: timeline and the actions open to the viewer ----------------------------
-
-
-class WithdrawForm(forms.Form):
-    note = forms.CharField(
-        label=field_label(ConflictOfInterest, "reason"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class StartForm(forms.Form):
-    note = forms.CharField(
-        label=field_label(IntroductionEvent, "note"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class CloseForm(forms.Form):
-    result = forms.ChoiceField(
-        label=field_label(Introduction, "status"),
-        choices=[(State.COMPLETED, State.COMPLETED.label), (State.NO_DEAL, State.NO_DEAL.label)],
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label=field_label(IntroductionEvent, "note"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class OutcomeForm(forms.Form):
-    deal = forms.TypedChoiceField(
-        label=field_label(Outcome, "deal"),
-        choices=[("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))],
-        coerce=lambda v: v == "yes",
-        widget=forms.RadioSelect,
-    )
-    value_jpy = forms.IntegerField(label=field_label(Outcome, "value_jpy"), required=False, min_value=0)
-    feedback = forms.TypedChoiceField(
-        label=field_label(Outcome, "feedback"),
-        required=False,
-        choices=[(str(n), str(n)) for n in range(1, 6)],
-        coerce=int,
-        empty_value=None,
-        widget=forms.RadioSelect,
-        help_text=gettext_lazy("1 = not useful, 5 = very useful."),
-    )
-    comment = forms.CharField(
-        label=field_label(Outcome, "comment"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
-    )
 
 
 def _timeline(introduction: Introduction, persona: Persona) -> list[dict[str, Any]]:

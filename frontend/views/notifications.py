@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -10,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from frontend.forms import NotificationFilterForm
 from frontend.persona import Persona
 from frontend.views.common import filters_from, or_404, paginate, persona_required
 from matching import selectors
@@ -19,10 +18,6 @@ from matching.models import Notification
 from matching.services import notifications as notification_services
 
 member_required = persona_required(lambda p: True)
-
-
-class NotificationFilterForm(forms.Form):
-    unread = forms.BooleanField(label=gettext_lazy("Unread only"), required=False)
 
 
 @member_required

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ExpertProfile, User
 from core.exceptions import ApplicationError, PermissionDenied
+from core.tasks import task_send_on_commit
 from matching import conf
 from matching.models import Engagement, Introduction, IntroductionEvent, Outcome, Recommendation
 from matching.selectors import CANDIDATE, REQUESTER, conflict_exists, introduction_sides
@@ -31,11 +32,7 @@ OUTCOME_STATES = (State.ACCEPTED, State.ENGAGED, State.COMPLETED, State.NO_DEAL)
 
 
 def _schedule_notifications(event: IntroductionEvent) -> None:
-    from matching.tasks import notifications_send_for_event as notifications_send_for_event_task
-    from matching.tasks import send_task
-
-    event_id = event.pk
-    transaction.on_commit(lambda: send_task(notifications_send_for_event_task, event_id=event_id))
+    task_send_on_commit("matching.notifications_send_for_event", queue=conf.task_queue(), event_id=event.pk)
 
 
 def _require_side(*, actor: User, introduction: Introduction, side: str) -> str:

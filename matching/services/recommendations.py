@@ -11,7 +11,6 @@ short transaction, guarded by the RefreshJob state so a redelivered task
 from __future__ import annotations
 
 import logging
-import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,6 +23,7 @@ from django.utils import timezone
 import ml.api
 from accounts.interchange import expert_interchange_id, expert_to_profile, organisation_to_profile
 from accounts.models import ExpertProfile, Organisation
+from core.tasks import task_send_on_commit
 from matching import conf
 from matching.models import ModelVersion, Recommendation, RefreshJob, query_key
 from matching.selectors import conflict_pairs
@@ -50,9 +50,6 @@ COALESCE = timedelta(minutes=2)
 
 def refresh_schedule(*, kind: str, target: str, reason: str = "") -> RefreshJob:
     """Create (or reuse) a pending refresh of one group; the task is sent after commit."""
-    from matching.tasks import recommendations_refresh as recommendations_refresh_task
-    from matching.tasks import send_task
-
     recent = (
         RefreshJob.objects.filter(
             kind=kind, target=target, state=RefreshJob.State.PENDING, created_at__gte=timezone.now() - COALESCE
@@ -63,8 +60,7 @@ def refresh_schedule(*, kind: str, target: str, reason: str = "") -> RefreshJob:
     if recent is not None:
         return recent
     job = RefreshJob.objects.create(kind=kind, target=target, reason=reason[:100])
-    job_id = job.pk
-    transaction.on_commit(lambda: send_task(recommendations_refresh_task, job_id=job_id))
+    task_send_on_commit("matching.recommendations_refresh", queue=conf.task_queue(), job_id=job.pk)
     return job
 
 
@@ -259,10 +255,6 @@ def refresh_job_run(*, job_id: int) -> RefreshJob:
         job.finished_at = timezone.now()
         job.error = ""
         job.save()
-        pause = conf.refresh_pause_seconds()
-        if pause:
-            logger.warning("refresh job %s: pausing %.0fs before commit (fault injection)", job_id, pause)
-            time.sleep(pause)
     return job
 
 

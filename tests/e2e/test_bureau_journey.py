@@ -46,10 +46,10 @@ def _introduction(need: Need, candidate: ExpertProfile, status: str, requester: 
 
 def _labels() -> dict[str, str]:
     """The funnel's stage labels and table title as the Japanese page and files show them."""
-    from frontend import exports
+    from reports import tables
 
     with translation.override("ja"):
-        labels = {stage: str(exports.STAGE_LABELS[stage]) for stage in STAGES}
+        labels = {stage: str(tables.STAGE_LABELS[stage]) for stage in STAGES}
         labels["title"] = str(translation.gettext("Funnel: proposal → request → accepted → engaged → deal"))
     return labels
 

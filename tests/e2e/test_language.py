@@ -9,29 +9,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
-from accounts.models import ExpertProfile, Membership, Organisation
+from accounts.models import Membership, Organisation
 from matching.models import Engagement, Introduction, Recommendation
-from opportunities.models import Need, Opportunity
 from tests.e2e.support import expert, log_in, organisation, untranslated
-from tests.factories import MembershipFactory, NeedFactory, OpportunityFactory, OrganisationFactory
+from tests.factories import MembershipFactory, NeedFactory, OpportunityFactory, OrganisationFactory, recommend
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _recommend(query: Need | Opportunity, candidate: ExpertProfile | Organisation, rank: int) -> Recommendation:
-    rec = Recommendation(
-        need=query if isinstance(query, Need) else None,
-        opportunity=query if isinstance(query, Opportunity) else None,
-        expert=candidate if isinstance(candidate, ExpertProfile) else None,
-        organisation=candidate if isinstance(candidate, Organisation) else None,
-        rank=rank,
-        score=1.0 / rank,
-        reasons=["課題分野一致: デジタル化（紙・FAXの電子化）", "対応地域: 宮城県"],
-        generated_at=timezone.now(),
-    )
-    rec.fill_keys()
-    rec.save()
-    return rec
 
 
 def _introduction(rec: Recommendation, status: str, requested_by: Any) -> Introduction:
@@ -74,12 +57,12 @@ def market() -> dict[str, Any]:
     other = expert(email="it@expert.example.jp", name="伊藤 誠", prefecture="04", skills=["dx.it_tools"], regions=[])
     need = NeedFactory(organisation=sme, title="受注管理をデジタル化したい", category="dx.digitization")
     open_need = NeedFactory(organisation=sme, title="在庫管理を見える化したい", category="dx.it_tools")
-    accepted = _introduction(_recommend(need, dx, 1), "accepted", sme_user)
-    _recommend(need, other, 2)
-    requested = _introduction(_recommend(open_need, dx, 1), "requested", sme_user)
+    accepted = _introduction(recommend(need, dx, 1), "accepted", sme_user)
+    recommend(need, other, 2)
+    requested = _introduction(recommend(open_need, dx, 1), "requested", sme_user)
     opportunity = OpportunityFactory(organisation=buyer, title="精密切削加工の協力会社募集", prefecture="04")
-    _introduction(_recommend(opportunity, supplier, 1), "proposed", None)  # shortlisted
-    _recommend(opportunity, other_supplier, 2)
+    _introduction(recommend(opportunity, supplier, 1), "proposed", None)  # shortlisted
+    recommend(opportunity, other_supplier, 2)
     bureau = OrganisationFactory(kind=Organisation.Kind.BUREAU, name="東北経済産業局", corporate_number=None)
     bureau_user = MembershipFactory(
         organisation=bureau, role=Membership.Role.MEMBER, user__email="staff@meti.example.jp"

@@ -19,12 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ExpertProfile, Membership, Organisation, User
-from frontend import bureau_metrics
-from frontend.models import ExportJob
-from matching import metrics as matching_metrics
+from accounts.scope import region_prefectures
+from matching.metrics import SECTIONS
 from matching.models import Engagement, Introduction, Outcome
 from opportunities.models import Need
 from reference.models import VocabularyTerm
+from reports.models import ExportJob
 from tests.factories import ExpertProfileFactory, MembershipFactory, NeedFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -244,17 +244,6 @@ def test_the_funnel_follows_introductions_through_their_states(bureau_client: Cl
     assert summary["Share expired unanswered"][0] == "33.3"
 
 
-def test_the_funnel_agrees_with_matching_metrics(market: dict[str, Any]) -> None:
-    need, dx = market["miyagi_need"], market["dx"]
-    for status in (State.PROPOSED, State.REQUESTED, State.ACCEPTED, State.EXPIRED):
-        introduce(need, ExpertProfileFactory() if status != State.ACCEPTED else dx, status)
-    introduce(market["fukuoka_need"], market["innovation"], State.DECLINED)
-    ours = bureau_metrics.funnel(bureau_metrics.Filters(prefectures=("04",)))
-    assert ours["states"] == matching_metrics.funnel(prefecture="04")
-    rates = matching_metrics.conversion_rates(prefecture="04")
-    assert ours["acceptance_rate"] == rates["acceptance_rate"]
-
-
 def test_filters_narrow_the_numbers(bureau_client: Client, market: dict[str, Any]) -> None:
     introduce(market["miyagi_need"], market["dx"], State.REQUESTED)  # semiconductor, DX coordinator
     other_need = NeedFactory(organisation=market["miyagi_sme"], prefecture="02")  # Aomori, no sector
@@ -283,7 +272,7 @@ def test_a_tohoku_bureau_does_not_see_kyushu(
     # Asking for Fukuoka outright is refused by the form and falls back to the region.
     response = bureau_client.get(reverse("bureau-dashboard"), {"prefecture": "40"})
     assert "prefecture" in response.context["filter_form"].errors
-    assert response.context["filters"].prefectures == bureau_metrics.region_prefectures("tohoku")
+    assert response.context["filters"].prefectures == region_prefectures("tohoku")
     assert funnel_counts(bureau_client, prefecture="40")["proposed"] == 1
     # A regional bureau has no region filter: the parameter is ignored.
     assert funnel_counts(bureau_client, region="kyushu_okinawa")["proposed"] == 1
@@ -355,7 +344,7 @@ def test_the_csv_headers_follow_the_language(bureau_client: Client, deals: list[
     assert expected in {row[0] for row in rows if row}
 
 
-@pytest.mark.parametrize("section", bureau_metrics.SECTIONS)
+@pytest.mark.parametrize("section", SECTIONS)
 def test_every_section_exports_to_xlsx(bureau_client: Client, deals: list[Introduction], section: str) -> None:
     response = bureau_client.get(reverse("bureau-export-xlsx"), {"section": section})
     assert response.status_code == 200
@@ -448,38 +437,12 @@ def test_nobody_else_can_see_or_download_a_report(
         assert bureau_owner_client.get(reverse(name, args=[job.pk])).status_code == 404, name
 
 
-def test_a_failed_export_is_marked_failed(
-    bureau_client: Client,
-    bureau_user: User,
-    media: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    django_capture_on_commit_callbacks: Callable[..., Any],
-) -> None:
-    from frontend import exports
-
-    def boom(section: str, f: Any) -> Any:
-        raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr(exports, "section_tables", boom)
-    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
-        bureau_client.post(reverse("bureau-report-create"))  # eager Celery propagates the error
-    job = ExportJob.objects.get(user=bureau_user)
-    assert job.state == ExportJob.State.FAILED
-    assert "disk on fire" in job.error
+def test_a_failed_job_stops_the_polling(bureau_client: Client, bureau_user: User, media: Path) -> None:
+    # How a job fails is tested in tests/reports; here: what the page tells the polling script.
+    job = ExportJob.objects.create(user=bureau_user, state=ExportJob.State.FAILED, error="RuntimeError('disk on fire')")
     status = bureau_client.get(reverse("bureau-report-status", args=[job.pk])).json()
-    assert status["state"] == "failed"
-    assert status["finished"] is True
-    assert status["download_url"] is None
-
-
-def test_a_finished_job_is_not_run_again(bureau_user: User, media: Path) -> None:
-    from frontend.exports import export_job_run
-
-    job = ExportJob.objects.create(user=bureau_user, filters=bureau_metrics.Filters().to_json())
-    assert export_job_run(job_id=job.pk).state == ExportJob.State.DONE
-    first = (media / ExportJob.objects.get(pk=job.pk).file).stat().st_mtime_ns
-    assert export_job_run(job_id=job.pk).state == ExportJob.State.DONE  # redelivered message: no second run
-    assert (media / ExportJob.objects.get(pk=job.pk).file).stat().st_mtime_ns == first
+    assert status == status | {"state": "failed", "finished": True, "download_url": None}
+    assert bureau_client.get(reverse("bureau-report-download", args=[job.pk])).status_code == 404
 
 
 # --- Vetting ----------------------------------------------------------------------------------------------------

@@ -25,29 +25,20 @@ from matching.models import (
 )
 from matching.services import introductions as services
 from opportunities.models import Need, Opportunity
-from tests.factories import ExpertProfileFactory, NeedFactory, OpportunityFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    ExpertProfileFactory,
+    NeedFactory,
+    OpportunityFactory,
+    OrganisationFactory,
+    UserFactory,
+    recommend,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def _recommend(query: Need | Opportunity, candidate: ExpertProfile | Organisation, rank: int = 1) -> Recommendation:
-    rec = Recommendation(
-        need=query if isinstance(query, Need) else None,
-        opportunity=query if isinstance(query, Opportunity) else None,
-        expert=candidate if isinstance(candidate, ExpertProfile) else None,
-        organisation=candidate if isinstance(candidate, Organisation) else None,
-        rank=rank,
-        score=1.0 / rank,
-        reasons=["専門分野: DX"],
-        generated_at=timezone.now(),
-    )
-    rec.fill_keys()
-    rec.save()
-    return rec
-
-
 def _request(actor: User, query: Need | Opportunity, candidate: ExpertProfile | Organisation) -> Introduction:
-    return services.recommendation_request(actor=actor, recommendation=_recommend(query, candidate), message="ご相談")
+    return services.recommendation_request(actor=actor, recommendation=recommend(query, candidate), message="ご相談")
 
 
 @pytest.fixture(autouse=True)
@@ -364,7 +355,7 @@ def test_the_notification_inbox_has_an_empty_state(expert_client: Client) -> Non
 def test_an_expert_finds_and_declares_a_conflict_which_hides_the_pair(
     owner_client: Client, expert_client: Client, expert: ExpertProfile, need: Need, sme: Organisation
 ) -> None:
-    _recommend(need, expert)
+    recommend(need, expert)
     assert expert.name in owner_client.get(reverse("need-detail", args=[need.pk])).content.decode()
 
     search = expert_client.get(reverse("conflict-list"), {"q": "みやぎ"})

@@ -9,30 +9,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import ExpertProfile, Organisation, User
 from matching.models import Engagement, Introduction, Recommendation
 from opportunities.models import Need
-from tests.factories import ExpertProfileFactory, NeedFactory, OpportunityFactory
+from tests.factories import ExpertProfileFactory, NeedFactory, OpportunityFactory, recommend
 
 pytestmark = pytest.mark.django_db
-
-
-def _recommend(query: Any, candidate: ExpertProfile | Organisation, rank: int = 1) -> Recommendation:
-    rec = Recommendation(
-        need=query if isinstance(query, Need) else None,
-        opportunity=None if isinstance(query, Need) else query,
-        expert=candidate if isinstance(candidate, ExpertProfile) else None,
-        organisation=candidate if isinstance(candidate, Organisation) else None,
-        rank=rank,
-        score=1.0 / rank,
-        reasons=["専門分野: DX", "対応地域: 宮城県"],
-        generated_at=timezone.now(),
-    )
-    rec.fill_keys()
-    rec.save()
-    return rec
 
 
 @pytest.fixture
@@ -46,7 +29,7 @@ def need(sme: Organisation) -> Need:
 
 
 def test_the_need_page_lists_proposals_with_reasons(owner_client: Client, need: Need, expert: ExpertProfile) -> None:
-    _recommend(need, expert)
+    recommend(need, expert)
     html = owner_client.get(reverse("need-detail", args=[need.pk])).content.decode()
     assert expert.name in html
     assert "対応地域: 宮城県" in html
@@ -58,12 +41,12 @@ def test_the_need_page_lists_proposals_with_reasons(owner_client: Client, need: 
 def test_the_proposals_have_no_n_plus_one(owner_client: Client, need: Need, django_assert_max_num_queries: Any) -> None:
     url = reverse("need-detail", args=[need.pk])
     for rank in range(1, 4):
-        _recommend(need, ExpertProfileFactory(), rank)
+        recommend(need, ExpertProfileFactory(), rank)
     with CaptureQueriesContext(connection) as few:
         owner_client.get(url)
     baseline = len(few.captured_queries)  # read now: the next request clears the query log
     for rank in range(4, 30):
-        _recommend(need, ExpertProfileFactory(), rank)
+        recommend(need, ExpertProfileFactory(), rank)
     with django_assert_max_num_queries(baseline):
         response = owner_client.get(url)
     assert len(response.context["proposals"]) == 20
@@ -72,7 +55,7 @@ def test_the_proposals_have_no_n_plus_one(owner_client: Client, need: Need, djan
 def test_the_request_button_asks_for_an_introduction(
     owner: User, owner_client: Client, need: Need, expert: ExpertProfile, django_capture_on_commit_callbacks: Any
 ) -> None:
-    rec = _recommend(need, expert)
+    rec = recommend(need, expert)
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(reverse("recommendation-request", args=[rec.pk]), {"message": "ご相談です"})
     assert response.status_code == 302
@@ -90,7 +73,7 @@ def test_the_request_button_asks_for_an_introduction(
 def test_requests_for_a_closed_need_are_refused_with_a_message(
     owner_client: Client, need: Need, expert: ExpertProfile
 ) -> None:
-    rec = _recommend(need, expert)
+    rec = recommend(need, expert)
     Need.objects.filter(pk=need.pk).update(status="closed")
     response = owner_client.post(reverse("recommendation-request", args=[rec.pk]), follow=True)
     assert response.status_code == 200
@@ -101,13 +84,13 @@ def test_requests_for_a_closed_need_are_refused_with_a_message(
 def test_outsiders_cannot_request_on_someone_elses_need(
     outsider_client: Client, need: Need, expert: ExpertProfile
 ) -> None:
-    rec = _recommend(need, expert)
+    rec = recommend(need, expert)
     assert outsider_client.post(reverse("recommendation-request", args=[rec.pk])).status_code == 404
     assert not Introduction.objects.exists()
 
 
 def test_the_request_url_only_takes_posts(owner_client: Client, need: Need, expert: ExpertProfile) -> None:
-    rec = _recommend(need, expert)
+    rec = recommend(need, expert)
     assert owner_client.get(reverse("recommendation-request", args=[rec.pk])).status_code == 405
 
 
@@ -115,7 +98,7 @@ def test_buyers_see_and_request_proposed_suppliers(
     buyer_client: Client, buyer_org: Organisation, sme: Organisation
 ) -> None:
     opportunity = OpportunityFactory(organisation=buyer_org, status="open")
-    rec = _recommend(opportunity, sme)
+    rec = recommend(opportunity, sme)
     html = buyer_client.get(reverse("opportunity-detail", args=[opportunity.pk])).content.decode()
     assert sme.name in html
     buyer_client.post(reverse("recommendation-request", args=[rec.pk]))
@@ -123,7 +106,7 @@ def test_buyers_see_and_request_proposed_suppliers(
 
 
 def _requested(owner_client: Client, need: Need, expert: ExpertProfile) -> Introduction:
-    rec = _recommend(need, expert)
+    rec = recommend(need, expert)
     owner_client.post(reverse("recommendation-request", args=[rec.pk]), {"message": "よろしくお願いします"})
     return Introduction.objects.get()
 
@@ -140,7 +123,7 @@ def test_the_expert_inbox_lists_requests(
 
 
 def test_the_inbox_is_empty_without_requests(expert_client: Client, need: Need, expert: ExpertProfile) -> None:
-    _recommend(need, expert)  # proposed only: the requester's private shortlist
+    recommend(need, expert)  # proposed only: the requester's private shortlist
     response = expert_client.get(reverse("introduction-inbox"))
     assert response.context["page"].paginator.count == 0
 
@@ -225,5 +208,5 @@ def test_the_inbox_has_no_n_plus_one(
 
 
 def _requested_many(owner_client: Client, need: Need, expert: ExpertProfile) -> None:
-    rec = _recommend(need, expert)
+    rec = recommend(need, expert)
     owner_client.post(reverse("recommendation-request", args=[rec.pk]))

@@ -6,12 +6,13 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from accounts.models import Organisation, User
+from matching.models import Introduction
 from opportunities.models import Need
 from reference.models import VocabularyTerm
-from tests.factories import NeedFactory
+from tests.factories import NeedFactory, recommend
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +192,20 @@ def test_the_list_has_no_n_plus_one(
     with django_assert_max_num_queries(baseline):
         response = owner_client.get(url)
     assert len(response.context["page"].object_list) == 20
+
+
+def test_a_need_page_has_no_shortlist(owner_client: Client, sme: Organisation, other_sme: Organisation) -> None:
+    # The shortlist is the buyer's; on a need page a POST changes nothing and the page is shown again.
+    need = NeedFactory(organisation=sme, status="open")
+    recommendation = recommend(need, other_sme)
+    url = reverse("need-detail", args=[need.pk])
+    assert 'class="shortlist-form"' not in owner_client.get(url).content.decode()
+    response = owner_client.post(url, {"shortlist": recommendation.pk})
+    assert response.status_code == 200
+    assert not Introduction.objects.exists()
+
+
+def test_the_views_are_named_after_their_pages() -> None:
+    # They are built by frontend.views.queries; the names show in tracebacks and logs.
+    assert resolve(reverse("need-edit", args=[1])).func.__name__ == "need_edit"
+    assert resolve(reverse("need-list")).func.__name__ == "need_list"

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from matching.models import Introduction
 from opportunities.models import Opportunity
 from reference.models import VocabularyTerm
-from tests.factories import OpportunityFactory
+from tests.factories import OpportunityFactory, recommend
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +171,62 @@ def test_the_list_has_no_n_plus_one(
     with django_assert_max_num_queries(baseline):
         response = buyer_client.get(url)
     assert response.context["page"].paginator.count == 28
+
+
+def test_it_lets_a_closed_opportunity_be_reopened(buyer_client: Client, buyer_org: Organisation) -> None:
+    opportunity = _opportunity(buyer_org, status="closed", closed_at=timezone.now())
+    page = buyer_client.get(reverse("opportunity-edit", args=[opportunity.pk]))
+    assert page.context["form"].initial["status"] == "closed"
+    response = buyer_client.post(reverse("opportunity-edit", args=[opportunity.pk]), _valid(status="open"))
+    assert response.status_code == 302
+    opportunity.refresh_from_db()
+    assert (opportunity.status, opportunity.closed_at) == ("open", None)
+
+
+def test_it_asks_before_closing_an_opportunity(buyer_client: Client, buyer_org: Organisation) -> None:
+    opportunity = _opportunity(buyer_org, status="open")
+    response = buyer_client.get(reverse("opportunity-close", args=[opportunity.pk]))
+    assert response.status_code == 200
+    assert reverse("opportunity-detail", args=[opportunity.pk]) in response.content.decode()  # cancel goes back
+    opportunity.refresh_from_db()
+    assert opportunity.status == "open"
+
+
+def test_it_shortlists_a_proposed_supplier_privately(
+    buyer_client: Client, buyer_org: Organisation, sme: Organisation
+) -> None:
+    opportunity = _opportunity(buyer_org, status="open")
+    recommendation = recommend(opportunity, sme)
+    url = reverse("opportunity-detail", args=[opportunity.pk])
+    assert 'class="shortlist-form"' in buyer_client.get(url).content.decode()
+
+    response = buyer_client.post(url, {"shortlist": recommendation.pk})
+    assert response.status_code == 302
+    assert response["Location"] == url + "#proposals"
+    introduction = Introduction.objects.get()
+    assert (introduction.status, introduction.opportunity_id, introduction.organisation_id) == (
+        "proposed",
+        opportunity.pk,
+        sme.pk,
+    )
+    assert 'class="status status-shortlisted"' in buyer_client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("value", ["", "not a number"])
+def test_a_shortlist_post_without_a_proposal_is_not_found(
+    buyer_client: Client, buyer_org: Organisation, value: str
+) -> None:
+    opportunity = _opportunity(buyer_org, status="open")
+    response = buyer_client.post(reverse("opportunity-detail", args=[opportunity.pk]), {"shortlist": value})
+    assert response.status_code == 404
+    assert not Introduction.objects.exists()
+
+
+def test_it_only_shortlists_this_opportunitys_proposals(
+    buyer_client: Client, buyer_org: Organisation, sme: Organisation
+) -> None:
+    opportunity = _opportunity(buyer_org, status="open")
+    other = recommend(_opportunity(buyer_org, status="open"), sme)
+    response = buyer_client.post(reverse("opportunity-detail", args=[opportunity.pk]), {"shortlist": other.pk})
+    assert response.status_code == 404
+    assert not Introduction.objects.exists()

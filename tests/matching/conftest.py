@@ -6,16 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.models import ExpertProfile, Organisation, User
 from tests.factories import ExpertProfileFactory, MembershipFactory, OrganisationFactory, UserFactory
-
-
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

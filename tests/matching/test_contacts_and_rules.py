@@ -6,33 +6,16 @@ import json
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from accounts.models import ExpertProfile, Organisation, User
+from accounts.models import Organisation, User
 from matching import metrics
 from matching.models import Introduction, Recommendation
 from matching.services.recommendations import refresh_schedule
 from opportunities.models import Need, Opportunity
-from tests.factories import ExpertProfileFactory, NeedFactory, OpportunityFactory, UserFactory
-from tests.matching.conftest import client_for
+from tests.clients import api_client as client_for
+from tests.factories import ExpertProfileFactory, NeedFactory, OpportunityFactory, UserFactory, recommend
 
 pytestmark = pytest.mark.django_db
-
-
-def _recommend(query: Need | Opportunity, candidate: ExpertProfile | Organisation, rank: int = 1) -> Recommendation:
-    rec = Recommendation(
-        need=query if isinstance(query, Need) else None,
-        opportunity=query if isinstance(query, Opportunity) else None,
-        expert=candidate if isinstance(candidate, ExpertProfile) else None,
-        organisation=candidate if isinstance(candidate, Organisation) else None,
-        rank=rank,
-        score=0.5,
-        reasons=["分野一致"],
-        generated_at=timezone.now(),
-    )
-    rec.fill_keys()
-    rec.save()
-    return rec
 
 
 def _every_response(api: Any, intro_id: int, query_url: str | None) -> str:
@@ -59,14 +42,14 @@ def test_it_reveals_contacts_only_from_acceptance_on(
         expert = ExpertProfileFactory(
             user=UserFactory(email="sensei@example.jp"), contact_email="sensei-office@example.jp", contact_phone="099"
         )
-        rec = _recommend(query, expert)
+        rec = recommend(query, expert)
         requester, candidate = owner, expert.user
         requester_secrets = [owner.email, owner.phone, sme.contact_email, sme.contact_name, sme.contact_phone]
         candidate_secrets = ["sensei-office@example.jp"]
         query_url = f"/api/v1/needs/{query.pk}/recommendations/"
     else:
         query = OpportunityFactory(organisation=buyer_org)
-        rec = _recommend(query, sme)
+        rec = recommend(query, sme)
         requester, candidate = buyer, owner
         requester_secrets = [buyer.email, buyer.phone, buyer_org.contact_email, buyer_org.contact_name]
         candidate_secrets = [sme.contact_email, sme.contact_name, sme.contact_phone]
@@ -103,7 +86,7 @@ def test_it_refuses_an_accept_beyond_capacity_with_a_clear_error(run: Any, owner
     api, expert_api = client_for(owner), client_for(expert.user)
     intro_ids = []
     for _ in range(2):
-        rec = _recommend(NeedFactory(organisation=sme), expert)
+        rec = recommend(NeedFactory(organisation=sme), expert)
         intro_ids.append(run(api.post, f"/api/v1/recommendations/{rec.pk}/request/", {}, format="json").json()["id"])
     assert run(expert_api.post, f"/api/v1/introductions/{intro_ids[0]}/accept/").status_code == 200
     refused = run(expert_api.post, f"/api/v1/introductions/{intro_ids[1]}/accept/")
@@ -121,7 +104,7 @@ def test_it_never_recommends_nor_introduces_a_declared_conflict(
     expert = expert_user.expert_profile
     other = ExpertProfileFactory()
     need = NeedFactory(organisation=sme)
-    rec = _recommend(need, expert)
+    rec = recommend(need, expert)
     expert_api = client_for(expert_user)
     created = run(
         expert_api.post, "/api/v1/conflicts/", {"organisation": sme.pk, "reason": "親族の会社"}, format="json"
@@ -137,7 +120,7 @@ def test_it_never_recommends_nor_introduces_a_declared_conflict(
     assert f"expert:{other.pk}" in keys and f"expert:{expert.pk}" not in keys
 
     # And a stale recommendation cannot be turned into an introduction.
-    stale = _recommend(need, expert, rank=2)
+    stale = recommend(need, expert, rank=2)
     refused = run(client_for(owner).post, f"/api/v1/recommendations/{stale.pk}/request/", {}, format="json")
     assert refused.status_code == 400 and refused.json()["extra"]["code"] == "conflict"
     assert not Introduction.objects.filter(expert=expert).exists()
@@ -146,7 +129,7 @@ def test_it_never_recommends_nor_introduces_a_declared_conflict(
 
 def test_it_lists_and_marks_notifications_read(run: Any, owner: User, sme: Organisation, outsider: User) -> None:
     expert = ExpertProfileFactory()
-    rec = _recommend(NeedFactory(organisation=sme), expert)
+    rec = recommend(NeedFactory(organisation=sme), expert)
     run(client_for(owner).post, f"/api/v1/recommendations/{rec.pk}/request/", {}, format="json")
     api = client_for(expert.user)
     inbox = api.get("/api/v1/notifications/?unread=true").json()["results"]
@@ -161,20 +144,21 @@ def test_it_computes_dashboard_metrics(run: Any, owner: User, sme: Organisation)
     api = client_for(owner)
     ids = []
     for rank, expert in enumerate(experts, start=1):
-        rec = _recommend(NeedFactory(organisation=sme, prefecture="04"), expert, rank=rank)
+        rec = recommend(NeedFactory(organisation=sme, prefecture="04"), expert, rank=rank)
         ids.append(run(api.post, f"/api/v1/recommendations/{rec.pk}/request/", {}, format="json").json()["id"])
     run(client_for(experts[0].user).post, f"/api/v1/introductions/{ids[0]}/accept/")
     run(client_for(experts[1].user).post, f"/api/v1/introductions/{ids[1]}/decline/")
 
-    funnel = metrics.funnel(prefecture="04")
-    assert funnel["accepted"] == 1 and funnel["declined"] == 1 and funnel["requested"] == 1
-    rates = metrics.conversion_rates()
-    assert rates["acceptance_rate"] == 0.5 and rates["expired_share"] == 0.0
-    assert metrics.median_time_to_first_answer() is not None
-    by_rank = metrics.acceptance_by_rank_and_model()
+    states = metrics.funnel(metrics.Filters(prefectures=("04",)))["states"]
+    assert states["accepted"] == 1 and states["declined"] == 1 and states["requested"] == 1
+    everywhere = metrics.Filters()
+    assert metrics.funnel(everywhere)["acceptance_rate"] == 0.5
+    responsiveness = metrics.responsiveness(everywhere)
+    assert responsiveness["expired_share"] == 0.0 and responsiveness["median_hours"] is not None
+    by_rank = metrics.quality(everywhere)["by_rank"]
     assert [(r["rank"], r["rate"]) for r in by_rank] == [(1, 1.0), (2, 0.0)]
     NeedFactory(organisation=sme, prefecture="47")
-    coverage = metrics.coverage()
+    coverage = metrics.coverage(everywhere)
     # Experts without regions serve the whole country.
     assert coverage["uncovered"] == 0 and coverage["open_needs"] >= 4
 

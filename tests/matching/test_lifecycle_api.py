@@ -12,7 +12,7 @@ from django.core import mail
 from accounts.models import ExpertProfile, Organisation, User
 from matching import tasks
 from matching.models import Engagement, Introduction, IntroductionEvent, Notification, Outcome
-from tests.matching.conftest import client_for
+from tests.clients import api_client as client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -145,7 +145,7 @@ def test_it_refreshes_recommendations_in_a_worker_when_a_need_is_created(broker:
 def test_it_reruns_a_refresh_killed_mid_task_and_writes_once(broker: str, workers: Any) -> None:
     experts = [ExpertProfileFactory() for _ in range(3)]
     need = NeedFactory()  # no signal: the test schedules the refresh itself
-    first = workers(broker, "first", MATCHING_REFRESH_PAUSE_SECONDS="120", TEST_BROKER_VISIBILITY_TIMEOUT="2")
+    first = workers(broker, "first", TEST_REFRESH_PAUSE_SECONDS="120", TEST_BROKER_VISIBILITY_TIMEOUT="2")
     with transaction.atomic():
         job = refresh_schedule(kind="need", target="expert", reason="crash test")
 

@@ -183,3 +183,42 @@ def test_it_round_trips_through_export(tmp_path: Path) -> None:
     call_command("import_profiles", str(out_p))
     call_command("import_queries", str(out_q))
     assert snapshot() == before
+
+
+def test_it_runs_model_validation_on_every_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [
+        PROFILES[0],
+        {**PROFILES[1], "email": "not an address"},  # line 2: the model's EmailField refuses it
+        {**PROFILES[2], "phone": "0" * 40},  # line 3: longer than the field
+        {**PROFILES[3], "name": "佐" * 151},  # line 4: longer than the field
+    ]
+    path = write(tmp_path, "p.jsonl", rows)
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_profiles", str(path))
+    err = capsys.readouterr().err
+    assert f"{path}:2: field 'contact_email'" in err
+    assert f"{path}:3: field 'contact_phone'" in err
+    assert f"{path}:4: field 'name'" in err
+    assert f"{path}:1: " not in err
+    assert snapshot() == (0, 0, 0, 0)
+
+
+def test_it_refreshes_recommendations_after_an_import(tmp_path: Path, django_capture_on_commit_callbacks: Any) -> None:
+    from matching.models import Recommendation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_profiles", str(write(tmp_path, "p.jsonl", PROFILES)))
+        call_command("import_queries", str(write(tmp_path, "q.jsonl", QUERIES)))
+    need = Need.objects.get(external_id="need-1")
+    # Eager Celery: the group refresh ran on commit of the import.
+    assert Recommendation.objects.filter(need=need, expert__external_id="expert-1").exists()
+
+
+def test_it_sets_closed_at_by_the_same_rule_as_an_edit(tmp_path: Path) -> None:
+    call_command("import_profiles", str(write(tmp_path, "p.jsonl", PROFILES)))
+    call_command("import_queries", str(write(tmp_path, "q.jsonl", [{**QUERIES[0], "status": "closed"}])))
+    need = Need.objects.get(external_id="need-1")
+    assert need.status == "closed" and need.closed_at is not None
+    call_command("import_queries", str(write(tmp_path, "q2.jsonl", [QUERIES[0]])))
+    need.refresh_from_db()
+    assert need.status == "open" and need.closed_at is None

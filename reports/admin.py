@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from frontend.models import ExportJob
+from reports.models import ExportJob
 
 
 @admin.register(ExportJob)

@@ -1,40 +1,26 @@
 """Bureau metrics as tables: one definition feeds the page (table + chart), CSV, XLSX and the full report.
 
-Also the services of the background "full report" export (ExportJob):
-submit → Celery task (frontend.tasks) → poll the job's state → download.
+A section's numbers come from ``matching.metrics``; here they get titles,
+column labels and kinds (how a value is shown), and the charts drawn from
+them. Rendering is elsewhere: ``reports.renderers`` (files) and
+``frontend.charts`` (the page).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from accounts.models import Organisation, User
-from core.exceptions import NotFound
-from frontend import bureau_metrics as metrics
-from frontend.bureau_metrics import Filters
-from frontend.models import ExportJob
+from accounts.models import Organisation
+from matching import metrics
+from matching.metrics import Filters
 from matching.models import Introduction
 from reference import vocabulary
-
-logger = logging.getLogger(__name__)
 
 Label = str | Promise
 RECORDS_LIMIT = 500  # individual rows in an export; the page shows fewer
@@ -506,185 +492,11 @@ TABLE_BUILDERS: dict[str, Callable[[dict[str, Any], Filters], list[Table]]] = {
 }
 
 
-def section_tables(section: str, f: Filters) -> list[Table]:
-    """The tables of one dashboard section (computed from the metrics in a bounded number of queries)."""
-    return TABLE_BUILDERS[section](metrics.section_data(section, f), f)
+def section_tables(section: str, f: Filters, data: dict[str, Any] | None = None) -> list[Table]:
+    """The tables of one dashboard section (computed from the metrics in a bounded number of queries).
 
-
-# --- Files ------------------------------------------------------------------------------------------------------
-
-
-def export_value(value: Any, kind: str) -> Any:
-    """A cell as written to CSV/XLSX: numbers stay numbers, percentages become 0–100."""
-    if value is None:
-        return ""
-    if kind == "month" and isinstance(value, date):
-        return value.strftime("%Y-%m")
-    if kind == "date" and isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d")
-    if kind == "date" and isinstance(value, date):
-        return value.isoformat()
-    if kind == "pct":
-        return round(float(value) * 100, 1)
-    if kind == "hours":
-        return round(float(value), 2)
-    if isinstance(value, Promise):
-        return str(value)
-    return value
-
-
-def _export_rows(table: Table) -> list[list[Any]]:
-    return [[export_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
-
-
-def filters_rows(f: Filters) -> list[list[str]]:
-    return [[str(k), str(v)] for k, v in f.description.items()]
-
-
-def tables_csv(tables: list[Table], f: Filters) -> bytes:
-    """UTF-8 with a BOM so Excel opens Japanese text correctly; tables one after another, titled."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in filters_rows(f):
-        writer.writerow(row)
-    for table in tables:
-        writer.writerow([])
-        writer.writerow([str(table.title)])
-        writer.writerow([str(c.label) for c in table.columns])
-        writer.writerows(_export_rows(table))
-        if table.total is not None and table.total > len(table.rows):
-            writer.writerow([str(_("First %(n)d of %(total)d rows.") % {"n": len(table.rows), "total": table.total})])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _sheet_title(title: str, used: set[str]) -> str:
-    # Excel: at most 31 characters, none of []:*?/\ , unique in the workbook.
-    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet"
-    name, n = clean, 2
-    while name in used:
-        name = f"{clean[:28]} {n}"
-        n += 1
-    used.add(name)
-    return name
-
-
-def tables_xlsx(sheets: list[tuple[Label, list[Table]]], f: Filters) -> bytes:
-    workbook = Workbook()
-    bold = Font(bold=True)
-    used: set[str] = set()
-    first = True
-    for sheet_title, tables in sheets:
-        sheet = workbook.active if first else workbook.create_sheet()
-        assert sheet is not None
-        first = False
-        sheet.title = _sheet_title(str(sheet_title), used)
-        for row in filters_rows(f):
-            sheet.append(row)
-        widths: dict[int, int] = {}
-        for table in tables:
-            sheet.append([])
-            sheet.append([str(table.title)])
-            sheet.cell(row=sheet.max_row, column=1).font = bold
-            sheet.append([str(c.label) for c in table.columns])
-            for cell in sheet[sheet.max_row]:
-                cell.font = bold
-            for row in _export_rows(table):
-                sheet.append(row)
-            for i, c in enumerate(table.columns, start=1):
-                widths[i] = max(widths.get(i, 8), min(len(str(c.label)) * 2, 40))
-            if table.total is not None and table.total > len(table.rows):
-                sheet.append([str(_("First %(n)d of %(total)d rows.") % {"n": len(table.rows), "total": table.total})])
-        for i, width in widths.items():
-            sheet.column_dimensions[get_column_letter(i)].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def section_file(section: str, f: Filters, fmt: str) -> tuple[bytes, str, str]:
-    """(content, content type, file name) of one section's export."""
-    tables = section_tables(section, f)
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    if fmt == "csv":
-        return tables_csv(tables, f), "text/csv; charset=utf-8", f"tsunagu-{section}-{stamp}.csv"
-    content = tables_xlsx([(SECTION_TITLES[section], tables)], f)
-    return content, XLSX_TYPE, f"tsunagu-{section}-{stamp}.xlsx"
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-# --- Background full report -------------------------------------------------------------------------------------
-
-
-def export_job_create(*, user: User, filters: Filters, language: str) -> ExportJob:
-    """Record a full-report job and enqueue it after commit (the worker must see the row)."""
-    from frontend.tasks import bureau_report_export as bureau_report_export_task
-
-    with transaction.atomic():
-        job = ExportJob.objects.create(user=user, filters=filters.to_json(), language=language)
-        transaction.on_commit(lambda: bureau_report_export_task.delay(job_id=job.pk))
-    return job
-
-
-def export_job_get(*, user: User, job_id: int) -> ExportJob:
-    """A job of this user; someone else's job is NotFound (same answer as a missing one, on purpose)."""
-    job = ExportJob.objects.filter(pk=job_id, user=user).first()
-    if job is None:
-        raise NotFound(str(_("Export not found.")))
-    return job
-
-
-def export_job_recent(*, user: User, limit: int = 5) -> list[ExportJob]:
-    return list(ExportJob.objects.filter(user=user, kind=ExportJob.Kind.BUREAU_REPORT)[:limit])
-
-
-def export_job_path(job: ExportJob) -> Path:
-    return Path(settings.MEDIA_ROOT) / job.file
-
-
-def _set_progress(job_id: int, progress: int) -> None:
-    ExportJob.objects.filter(pk=job_id, state=ExportJob.State.RUNNING).update(progress=progress)
-
-
-def export_job_run(*, job_id: int) -> ExportJob:
-    """Build the full report (one sheet per section) for a job; idempotent.
-
-    Compare-and-set claim: only a PENDING job, or a RUNNING one whose worker
-    died (redelivered thanks to acks_late), is run; DONE and FAILED jobs are
-    left alone. The file is written under a temporary name and renamed, so a
-    re-run overwrites leftovers and a reader never sees half a file.
+    `data`: the section's metrics when the caller already has them (the dashboard reads its KPIs from them too).
     """
-    now = timezone.now()
-    claimed = ExportJob.objects.filter(pk=job_id, state__in=(ExportJob.State.PENDING, ExportJob.State.RUNNING)).update(
-        state=ExportJob.State.RUNNING, progress=0, started_at=now, error=""
-    )
-    job = ExportJob.objects.select_related("user").get(pk=job_id)
-    if claimed != 1:
-        return job
-    f = Filters.from_json(job.filters)
-    sheets: list[tuple[Label, list[Table]]] = []
-    with translation.override(job.language):
-        for i, section in enumerate(metrics.SECTIONS):
-            sheets.append((SECTION_TITLES[section], section_tables(section, f)))
-            # The last 10 % is writing the file.
-            _set_progress(job_id, int((i + 1) * 90 / len(metrics.SECTIONS)))
-        content = tables_xlsx(sheets, f)
-    relative = f"exports/bureau-report-{job.pk}-{job.token}.xlsx"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(content)
-    os.replace(partial, target)
-    ExportJob.objects.filter(pk=job_id, state=ExportJob.State.RUNNING).update(
-        state=ExportJob.State.DONE, progress=100, file=relative, finished_at=timezone.now()
-    )
-    job.refresh_from_db()
-    return job
-
-
-def export_job_fail(*, job_id: int, error: str) -> None:
-    logger.error("export job %s failed: %s", job_id, error)
-    ExportJob.objects.filter(pk=job_id).exclude(state=ExportJob.State.DONE).update(
-        state=ExportJob.State.FAILED, error=error[:2000], finished_at=timezone.now()
-    )
+    if data is None:
+        data = metrics.section_data(section, f)
+    return TABLE_BUILDERS[section](data, f)

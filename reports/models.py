@@ -7,24 +7,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Job
+
 
 def _token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class ExportJob(models.Model):
+class ExportJob(Job):
     """One background export (the bureau's full report) and its progress.
 
-    The Celery task carries only the id. The state makes redelivery safe
-    (acks_late): a DONE or FAILED job is never run again; a RUNNING one was
-    interrupted and is run again from the start, overwriting its file.
+    A RUNNING job found again after a crash is run from the start, overwriting its file (see core.models.Job).
     """
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
 
     class Kind(models.TextChoices):
         BUREAU_REPORT = "bureau_report", _("Bureau full report")
@@ -35,27 +29,17 @@ class ExportJob(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BUREAU_REPORT)
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=8, default="ja")
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     # Random part of the file name: exports may sit under a publicly served MEDIA_ROOT.
     token = models.CharField(max_length=32, default=_token, editable=False)
     file = models.CharField(_("file (relative to MEDIA_ROOT)"), max_length=200, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("export")
         verbose_name_plural = _("exports")
-        ordering = ("-created_at", "-id")
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="exportjob_progress_max_100"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)

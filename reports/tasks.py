@@ -1,8 +1,9 @@
-"""Celery tasks of the web interface: long exports (submit → background task → poll).
+"""Celery tasks of the reports app: long exports (submit → background task → poll).
 
 Thin wrappers that take a job id (JSON only) and call one service; the
-ExportJob state machine makes redelivery (acks_late) safe. Callers import
-them as ``bureau_report_export as bureau_report_export_task``.
+ExportJob state machine makes redelivery (acks_late) safe. Services send
+them by name (``core.tasks``) and never import this module; ``apps.ready``
+registers it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(
-    name="frontend.bureau_report_export",
+    name="reports.bureau_report_export",
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -32,7 +33,7 @@ TRANSIENT = (OperationalError, InterfaceError)
 )
 def bureau_report_export(self: Task, job_id: int) -> dict[str, Any]:
     """Build the bureau's full report (xlsx, one sheet per section) for ExportJob `job_id`."""
-    from frontend.exports import export_job_fail, export_job_run
+    from reports.services import export_job_fail, export_job_run
 
     try:
         job = export_job_run(job_id=job_id)

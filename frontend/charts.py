@@ -1,0 +1,238 @@
+"""Charts and tables as the bureau pages draw them: inline SVG geometry computed here, drawn by templates.
+
+No chart library and no JavaScript: a chart is a few dataclasses of
+coordinates (``ChartView``) that ``frontend/bureau/_chart.html`` turns into
+SVG. Every chart is drawn from a ``reports.tables.Table`` and sits next to it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from reports.tables import Chart, Table
+
+CHART_WIDTH = 640
+SERIES = 5  # CSS classes series-0 … series-4 (colour and dash pattern in bureau.css)
+
+
+def format_value(value: Any, kind: str) -> str:
+    """A cell as shown on the page."""
+    if value is None:
+        return "—"
+    if value == "":
+        return ""
+    if kind == "month" and isinstance(value, date):
+        return value.strftime("%Y-%m")
+    if kind == "date" and isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d")
+    if kind == "pct":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "hours":
+        return f"{float(value):.1f}"
+    if kind == "yen":
+        return f"¥{int(value):,}"
+    if kind in ("int", "num") and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def nice_max(value: float) -> float:
+    """Smallest 1/2/5 × 10^k at or above value (the top of the y axis)."""
+    if value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        candidate = step * 10**exponent
+        if candidate >= value:
+            return float(candidate)
+    return float(10 ** (exponent + 1))
+
+
+@dataclass
+class Point:
+    x: float
+    y: float
+    title: str
+
+
+@dataclass
+class Series:
+    label: str
+    css: str
+    segments: list[str] = field(default_factory=list)  # polyline "x,y x,y …" runs between missing values
+    points: list[Point] = field(default_factory=list)
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    text: str
+    title: str
+
+    @property
+    def text_x(self) -> float:
+        return round(self.x + self.width + 4, 1)
+
+    @property
+    def text_y(self) -> float:
+        return round(self.y + self.height - 2, 1)
+
+
+@dataclass
+class ChartView:
+    kind: str
+    title: str
+    width: int
+    height: int
+    legend: list[tuple[str, str]]
+    empty: bool = False
+    series: list[Series] = field(default_factory=list)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_labels: list[tuple[float, str]] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
+    labels: list[tuple[float, str, str]] = field(default_factory=list)  # y, short text, full text
+    plot: dict[str, float] = field(default_factory=dict)
+
+
+def _chart_title(table: Table, chart: Chart) -> str:
+    names = ", ".join(str(table.column(c).label) for c in chart.columns)
+    return f"{table.title}: {names}"
+
+
+def line_chart(table: Table, chart: Chart) -> ChartView:
+    left, right, top, bottom, height = 56, 32, 12, 40, 220
+    plot_w, plot_h = CHART_WIDTH - left - right, height - top - bottom
+    months = table.values("month")
+    kind = table.column(chart.columns[0]).kind
+    values = {c: table.values(c) for c in chart.columns}
+    numbers = [float(v) for vs in values.values() for v in vs if v is not None]
+    view = ChartView(
+        kind="line",
+        title=_chart_title(table, chart),
+        width=CHART_WIDTH,
+        height=height,
+        legend=[(str(table.column(c).label), f"series-{i % SERIES}") for i, c in enumerate(chart.columns)],
+        empty=not any(numbers),
+        plot={
+            "left": left,
+            "right": CHART_WIDTH - right,
+            "top": top,
+            "bottom": top + plot_h,
+            "tick_x": left - 6,
+            "label_y": top + plot_h + 18,
+        },
+    )
+    if view.empty or not months:
+        view.empty = True
+        return view
+    top_value = nice_max(max(numbers))
+    n = len(months)
+
+    def x(i: int) -> float:
+        return round(left + (i * plot_w / (n - 1) if n > 1 else plot_w / 2), 1)
+
+    def y(v: float) -> float:
+        return round(top + plot_h - v / top_value * plot_h, 1)
+
+    view.y_ticks = [(y(top_value * k / 4), format_value(top_value * k / 4, kind)) for k in range(5)]
+    step = max(1, math.ceil(n / 12))
+    view.x_labels = [(x(i), format_value(m, "month")) for i, m in enumerate(months) if i % step == 0]
+    for i, column in enumerate(chart.columns):
+        label = str(table.column(column).label)
+        series = Series(label=label, css=f"series-{i % SERIES}")
+        run: list[str] = []
+        for j, v in enumerate(values[column]):
+            if v is None:
+                if run:
+                    series.segments.append(" ".join(run))
+                run = []
+                continue
+            px, py = x(j), y(float(v))
+            run.append(f"{px},{py}")
+            series.points.append(Point(px, py, f"{format_value(months[j], 'month')} {label}: {format_value(v, kind)}"))
+        if run:
+            series.segments.append(" ".join(run))
+        view.series.append(series)
+    return view
+
+
+def bar_chart(table: Table, chart: Chart) -> ChartView:
+    label_w, value_w, top, bar_h, gap = 170, 90, 4, 14, 10
+    area = CHART_WIDTH - label_w - value_w
+    labels = [str(row[0]) for row in table.rows]
+    kinds = {c: table.column(c).kind for c in chart.columns}
+    values = {c: table.values(c) for c in chart.columns}
+    # Rows without any value are left out of the chart (the table still lists them).
+    keep = [i for i in range(len(labels)) if any(values[c][i] for c in chart.columns)]
+    numbers = [float(values[c][i]) for c in chart.columns for i in keep if values[c][i] is not None]
+    group_h = bar_h * len(chart.columns) + gap
+    height = top * 2 + group_h * len(keep)
+    view = ChartView(
+        kind="bar",
+        title=_chart_title(table, chart),
+        width=CHART_WIDTH,
+        height=max(height, 1),
+        legend=[(str(table.column(c).label), f"series-{i % SERIES}") for i, c in enumerate(chart.columns)],
+        empty=not keep,
+        plot={"left": label_w, "top": top, "bottom": height - top, "label_x": label_w - 6},
+    )
+    if view.empty:
+        return view
+    top_value = max(numbers) or 1.0
+    for row, i in enumerate(keep):
+        y0 = top + row * group_h
+        full = labels[i]
+        short = full if len(full) <= 22 else full[:21] + "…"
+        view.labels.append((y0 + bar_h * len(chart.columns) / 2 + 4, short, full))
+        for s, column in enumerate(chart.columns):
+            v = values[column][i]
+            width = 0.0 if v is None else round(float(v) / top_value * area, 1)
+            text = format_value(v, kinds[column])
+            view.bars.append(
+                Bar(
+                    x=label_w,
+                    y=y0 + s * bar_h,
+                    width=max(width, 1.0 if v else 0.0),
+                    height=bar_h - 2,
+                    css=f"series-{s % SERIES}",
+                    text=text,
+                    title=f"{full} {table.column(column).label}: {text}",
+                )
+            )
+    return view
+
+
+@dataclass
+class TableView:
+    table: Table
+    id: str
+    rows: list[list[tuple[str, bool]]]  # (text, numeric?)
+    charts: list[ChartView]
+
+    @property
+    def side_by_side(self) -> bool:
+        # A narrow table fits beside its chart; wide ones (by month) go below it.
+        return bool(self.charts) and len(self.table.columns) <= 3
+
+    @property
+    def truncated(self) -> bool:
+        return self.table.total is not None and self.table.total > len(self.rows)
+
+
+def table_view(table: Table) -> TableView:
+    numeric = [c.kind not in ("text", "month", "date") for c in table.columns]
+    rows = [
+        [(format_value(v, c.kind), n) for v, c, n in zip(row, table.columns, numeric, strict=True)]
+        for row in table.rows
+    ]
+    charts = [line_chart(table, c) if c.kind == "line" else bar_chart(table, c) for c in table.charts]
+    return TableView(table=table, id=table.key.replace("_", "-"), rows=rows, charts=charts)

@@ -1,0 +1,117 @@
+"""Tables as files: CSV (UTF-8 with a BOM, for Excel) and XLSX (one sheet per section)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from matching.metrics import Filters
+from reports.tables import SECTION_TITLES, Label, Table, section_tables
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_value(value: Any, kind: str) -> Any:
+    """A cell as written to CSV/XLSX: numbers stay numbers, percentages become 0–100."""
+    if value is None:
+        return ""
+    if kind == "month" and isinstance(value, date):
+        return value.strftime("%Y-%m")
+    if kind == "date" and isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d")
+    if kind == "date" and isinstance(value, date):
+        return value.isoformat()
+    if kind == "pct":
+        return round(float(value) * 100, 1)
+    if kind == "hours":
+        return round(float(value), 2)
+    if isinstance(value, Promise):
+        return str(value)
+    return value
+
+
+def _export_rows(table: Table) -> list[list[Any]]:
+    return [[export_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
+
+
+def filters_rows(f: Filters) -> list[list[str]]:
+    return [[str(k), str(v)] for k, v in f.description.items()]
+
+
+def tables_csv(tables: list[Table], f: Filters) -> bytes:
+    """UTF-8 with a BOM so Excel opens Japanese text correctly; tables one after another, titled."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in filters_rows(f):
+        writer.writerow(row)
+    for table in tables:
+        writer.writerow([])
+        writer.writerow([str(table.title)])
+        writer.writerow([str(c.label) for c in table.columns])
+        writer.writerows(_export_rows(table))
+        if table.total is not None and table.total > len(table.rows):
+            writer.writerow([str(_("First %(n)d of %(total)d rows.") % {"n": len(table.rows), "total": table.total})])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    # Excel: at most 31 characters, none of []:*?/\ , unique in the workbook.
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet"
+    name, n = clean, 2
+    while name in used:
+        name = f"{clean[:28]} {n}"
+        n += 1
+    used.add(name)
+    return name
+
+
+def tables_xlsx(sheets: list[tuple[Label, list[Table]]], f: Filters) -> bytes:
+    workbook = Workbook()
+    bold = Font(bold=True)
+    used: set[str] = set()
+    first = True
+    for sheet_title, tables in sheets:
+        sheet = workbook.active if first else workbook.create_sheet()
+        assert sheet is not None
+        first = False
+        sheet.title = _sheet_title(str(sheet_title), used)
+        for row in filters_rows(f):
+            sheet.append(row)
+        widths: dict[int, int] = {}
+        for table in tables:
+            sheet.append([])
+            sheet.append([str(table.title)])
+            sheet.cell(row=sheet.max_row, column=1).font = bold
+            sheet.append([str(c.label) for c in table.columns])
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+            for row in _export_rows(table):
+                sheet.append(row)
+            for i, c in enumerate(table.columns, start=1):
+                widths[i] = max(widths.get(i, 8), min(len(str(c.label)) * 2, 40))
+            if table.total is not None and table.total > len(table.rows):
+                sheet.append([str(_("First %(n)d of %(total)d rows.") % {"n": len(table.rows), "total": table.total})])
+        for i, width in widths.items():
+            sheet.column_dimensions[get_column_letter(i)].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def section_file(section: str, f: Filters, fmt: str) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of one section's export."""
+    tables = section_tables(section, f)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    if fmt == "csv":
+        return tables_csv(tables, f), "text/csv; charset=utf-8", f"tsunagu-{section}-{stamp}.csv"
+    content = tables_xlsx([(SECTION_TITLES[section], tables)], f)
+    return content, XLSX_TYPE, f"tsunagu-{section}-{stamp}.xlsx"
