@@ -3,8 +3,8 @@
 profile_changed(sender=Organisation|ExpertProfile, organisation_id=int|None, expert_id=int|None)
     Sent inside the transaction of every update of an organisation profile or
     an expert profile. Receivers that start background work must defer it
-    with transaction.on_commit. The matching app listens to refresh the
-    recommendations where the profile is a candidate.
+    with transaction.on_commit. (Matching needs no receiver: a changed
+    profile reaches ranking through the index's delta, by its updated_at.)
 
 profiles_imported(sender=Organisation, kinds=list[str])
     Sent once inside the transaction of a bulk import, with the candidate

@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Matching engine settings.
 ML_MODEL_DIR = Path(os.getenv("ML_MODEL_DIR", str(BASE_DIR / "var" / "models")))
+# Candidate indexes built by workers; a path every worker (and the web process) can read.
+ML_INDEX_ROOT = Path(os.getenv("ML_INDEX_ROOT", str(BASE_DIR / "var" / "index")))
+# Changed profiles are ranked from a delta index until the next build; build again past this many.
+MATCHING_DELTA_MAX = envint("MATCHING_DELTA_MAX", "2000")
 MATCHING_TOP_K = envint("MATCHING_TOP_K", "10")
 MATCHING_REMINDER_DAYS = envint("MATCHING_REMINDER_DAYS", "3")
 MATCHING_EXPIRY_DAYS = envint("MATCHING_EXPIRY_DAYS", "14")

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from matching.models import (
     ConflictOfInterest,
     Engagement,
+    IndexVersion,
     Introduction,
     IntroductionEvent,
     ModelVersion,
@@ -51,6 +52,12 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     @admin.display(description="AUC (held-out)")
     def auc(self, obj: ModelVersion) -> Any:
         return (obj.evaluation.get("b") or {}).get("auc")
+
+
+@admin.register(IndexVersion)
+class IndexVersionAdmin(ReadOnlyAdmin):
+    list_display = ("version", "kind", "state", "is_active", "rows", "size_bytes", "build_seconds", "watermark")
+    list_filter = ("kind", "state", "is_active")
 
 
 @admin.register(RefreshJob)

@@ -6,33 +6,28 @@ from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error, register
 from django.utils.translation import gettext_lazy as _
 
+from core.tasks import task_send_on_commit
+
 
 def _on_query_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """Refresh the recommendations of the changed query's group once the change is committed."""
-    from matching.services.recommendations import recommendations_refresh_for_query
+    """Rank the saved query alone, once the change is committed (its page shows "being computed" until then)."""
+    from matching.services.ranking import query_rank_schedule
 
-    # The signal fires inside the saving transaction; the job row rolls back with it
-    # and the task itself is sent from transaction.on_commit.
-    recommendations_refresh_for_query(query=instance)
-
-
-def _on_profile_changed(sender: Any, organisation_id: int | None, expert_id: int | None, **kwargs: Any) -> None:
-    """Refresh the groups where the changed profile can be a candidate, after commit."""
-    from matching.services.recommendations import recommendations_refresh_for_profile
-
-    recommendations_refresh_for_profile(expert_id=expert_id, organisation_id=organisation_id)
+    query_rank_schedule(query=instance)
 
 
 def _on_profiles_imported(sender: Any, kinds: list[str], **kwargs: Any) -> None:
-    """A bulk import refreshes each group whose candidates it wrote, once."""
-    from matching.services.recommendations import GROUPS, refresh_schedule
+    """A bulk import rebuilds the index of each candidate kind it wrote, once, after commit."""
+    from matching import conf
+    from matching.services.index import KINDS
 
-    for kind, target in GROUPS:
-        if target in kinds:
-            refresh_schedule(kind=kind, target=target, reason="import")
+    for kind in kinds:
+        if kind in KINDS:
+            task_send_on_commit("matching.index_build", queue=conf.task_queue(), kind=kind, reason="import")
 
 
 def _on_queries_imported(sender: Any, groups: list[tuple[str, str]], **kwargs: Any) -> None:
+    """An imported batch of queries gets the group's market re-rank (one job per group)."""
     from matching.services.recommendations import refresh_schedule
 
     for kind, target in groups:
@@ -61,12 +56,11 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from accounts.signals import profile_changed, profiles_imported
+        from accounts.signals import profiles_imported
         from matching import tasks  # noqa: F401  (registers the tasks that services send by name)
         from opportunities.signals import queries_imported, query_changed
 
         query_changed.connect(_on_query_changed, dispatch_uid="matching.refresh_on_query_changed")
-        profile_changed.connect(_on_profile_changed, dispatch_uid="matching.refresh_on_profile_changed")
         profiles_imported.connect(_on_profiles_imported, dispatch_uid="matching.refresh_on_profiles_imported")
         queries_imported.connect(_on_queries_imported, dispatch_uid="matching.refresh_on_queries_imported")
         register(matching_settings_check)

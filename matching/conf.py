@@ -26,3 +26,11 @@ def model_dir() -> Path:
 def task_queue() -> str | None:
     """Queue for matching tasks; None = Celery's default queue (ops may route matching to its own workers)."""
     return getattr(settings, "MATCHING_TASK_QUEUE", None) or None
+
+
+def index_root() -> Path:
+    return Path(getattr(settings, "ML_INDEX_ROOT", Path("var/index")))
+
+
+def delta_max() -> int:
+    return int(getattr(settings, "MATCHING_DELTA_MAX", 2000))

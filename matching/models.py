@@ -134,10 +134,51 @@ class RefreshJob(Job):
         return f"{self.kind}/{self.target} #{self.pk} ({self.state})"
 
 
+class IndexVersion(Job):
+    """One built candidate index of a kind under ML_INDEX_ROOT; rankers use the active version of each kind.
+
+    Built from the database by a task (streamed, never the whole table in
+    memory), written to its own directory and activated by flipping
+    `is_active` in one transaction, so a ranker that loaded the previous
+    version keeps a consistent view. Profiles changed after `watermark` are
+    ranked from a small delta index until the next build folds them in.
+    """
+
+    class Kind(models.TextChoices):
+        EXPERT = "expert", _("Experts")
+        SME = "sme", _("SMEs")
+        BUYER = "buyer", _("Buyers")
+
+    kind = models.CharField(_("candidate kind"), max_length=10, choices=Kind.choices)
+    version = models.CharField(_("version"), max_length=80, unique=True)
+    path = models.CharField(_("directory"), max_length=500)
+    watermark = models.DateTimeField(_("data up to"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    rows = models.PositiveIntegerField(_("profiles"), default=0)
+    size_bytes = models.BigIntegerField(_("size (bytes)"), default=0)
+    build_seconds = models.FloatField(_("build time (s)"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+
+    class Meta(Job.Meta):
+        verbose_name = _("candidate index")
+        verbose_name_plural = _("candidate indexes")
+        constraints = [
+            models.UniqueConstraint(fields=("kind",), condition=Q(is_active=True), name="indexversion_one_active")
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
 class Recommendation(QueryCandidate):
     rank = models.PositiveIntegerField(_("rank"))
     score = models.FloatField(_("score"))
+    # The engine's calibrated 0-100 relevance, apart from `score` (which under the market policy is market value).
+    relevance = models.FloatField(_("relevance"), null=True, blank=True)
     reasons = models.JSONField(_("reasons"), default=list)
+    evidence = models.JSONField(_("evidence"), default=list, blank=True)
+    # A candidate that drops out of a later ranking is kept (its id stays valid for open pages) but not current.
+    is_current = models.BooleanField(_("current"), default=True, db_index=True)
     policy = models.CharField(_("policy"), max_length=20, default="market")
     model_version = models.CharField(_("model version"), max_length=64, default="untrained")
     job = models.ForeignKey(

@@ -11,7 +11,9 @@ from typing import Any
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # The market re-rank of every group (single saved queries are ranked at once, not here).
     "matching-refresh-all": {"task": "matching.recommendations_refresh_all", "schedule": crontab(minute=15)},
+    "matching-index-compact": {"task": "matching.index_compact", "schedule": crontab(minute="*/10")},
     "matching-remind": {"task": "matching.introductions_remind", "schedule": crontab(minute="*/30")},
     "matching-expire": {"task": "matching.introductions_expire", "schedule": crontab(minute="5,35")},
     "matching-learn": {"task": "matching.model_train_and_promote", "schedule": crontab(hour=3, minute=30)},

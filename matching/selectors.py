@@ -7,12 +7,14 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import ExpertProfile, Organisation, User
 from accounts.selectors import user_organisation_ids
 from core.exceptions import NotFound
 from matching.models import ConflictOfInterest, Introduction, Notification, Recommendation
 from opportunities.models import Need, Opportunity
 
+# Declared conflicts for bulk filtering: ({(expert, org)}, {(declarer org, org)}).
+ConflictPairs = tuple[set[tuple[int, int]], set[tuple[int, int]]]
 REQUESTER = "requester"
 CANDIDATE = "candidate"
 
@@ -124,11 +126,21 @@ def opportunity_get_for_owner(*, user: User, opportunity_id: int) -> Opportunity
 
 
 def recommendation_list(*, query: Need | Opportunity) -> QuerySet[Recommendation]:
-    """Recommendations of one query; the caller got `query` through a *_get_for_owner selector."""
+    """Current recommendations of one query; the caller got `query` through a *_get_for_owner selector.
+
+    Vetting and conflicts are checked here, at read time, as well as when the
+    rows were written: a rejection or a new conflict takes effect at once.
+    """
     field = "need" if isinstance(query, Need) else "opportunity"
-    return (
-        Recommendation.objects.filter(**{field: query}).select_related("expert", "organisation").order_by("rank", "id")
-    )
+    owner_id = query.organisation_id
+    qs = Recommendation.objects.filter(**{field: query}, is_current=True)
+    if isinstance(query, Opportunity) and query.restricted:
+        qs = qs.filter(Q(organisation__isnull=True) | Q(organisation__vetting_status=Organisation.Vetting.VETTED))
+    declared_by_owner = ConflictOfInterest.objects.filter(declared_by_organisation_id=owner_id)
+    qs = qs.exclude(expert__conflicts__organisation_id=owner_id)
+    qs = qs.exclude(organisation__declared_conflicts__organisation_id=owner_id)
+    qs = qs.exclude(organisation_id__in=declared_by_owner.values("organisation_id"))
+    return qs.select_related("expert", "organisation").order_by("rank", "id")
 
 
 def recommendation_get_for_owner(*, user: User, recommendation_id: int) -> Recommendation:
@@ -178,7 +190,23 @@ def conflict_exists(
     ).exists()
 
 
-def conflict_pairs() -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+def candidate_allowed(
+    *, query: Need | Opportunity, candidate: ExpertProfile | Organisation, conflicts: ConflictPairs
+) -> bool:
+    """May this candidate be proposed for this query? Own organisation, conflicts, vetting for restricted work."""
+    expert_pairs, org_pairs = conflicts
+    owner_id = query.organisation_id
+    if isinstance(candidate, ExpertProfile):
+        return (candidate.pk, owner_id) not in expert_pairs
+    if candidate.pk == owner_id:
+        return False
+    if (candidate.pk, owner_id) in org_pairs or (owner_id, candidate.pk) in org_pairs:
+        return False
+    # Restricted opportunities are only for organisations vetted by the bureau.
+    return not (isinstance(query, Opportunity) and query.restricted and not candidate.is_vetted)
+
+
+def conflict_pairs() -> ConflictPairs:
     """All declared conflicts for bulk filtering: ({(expert, org)}, {(declarer org, org)})."""
     experts: set[tuple[int, int]] = set()
     orgs: set[tuple[int, int]] = set()

@@ -46,6 +46,47 @@ def recommendations_refresh(self: Task, job_id: int) -> dict[str, Any]:
     return {"job": job.pk, "state": job.state, "recommendations": job.recommendations}
 
 
+@shared_task(name="matching.query_rank", **COMMON)
+def query_rank(self: Task, kind: str, query_id: int) -> int:
+    """Rank one saved need or opportunity against the current index (seconds, not a group refresh)."""
+    from matching.services.ranking import query_rank as rank
+    from matching.services.ranking import query_rank_fail
+
+    try:
+        return rank(kind=kind, query_id=query_id)
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc
+    except Exception:
+        # The page stops saying "being computed"; the error itself is logged by Celery.
+        query_rank_fail(kind=kind, query_id=query_id)
+        raise
+
+
+@shared_task(name="matching.index_build", soft_time_limit=1800, time_limit=1900, **COMMON)
+def index_build(self: Task, kind: str, reason: str = "") -> int:
+    """Build and activate a new candidate index of `kind` (1M profiles: minutes, hence its own limits)."""
+    from matching.services.index import index_build as build
+
+    try:
+        return build(kind=kind, reason=reason).pk
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="matching.index_compact", soft_time_limit=1800, time_limit=1900, **COMMON)
+def index_compact(self: Task) -> list[int]:
+    """Fold each kind's delta into a new index version where it is due."""
+    from matching.services.index import KINDS
+    from matching.services.index import index_compact as compact
+
+    built = []
+    for kind in KINDS:
+        version = compact(kind=kind)
+        if version is not None:
+            built.append(version.pk)
+    return built
+
+
 @shared_task(name="matching.recommendations_refresh_all", **COMMON)
 def recommendations_refresh_all(self: Task) -> list[int]:
     from matching.services.recommendations import recommendations_refresh_all as refresh_all

@@ -34,6 +34,10 @@ class NeedOutputSerializer(serializers.Serializer[Any]):
     prefecture = serializers.CharField()
     target = serializers.CharField()
     status = serializers.CharField()
+    recommendations_status = serializers.CharField(
+        help_text='Proposals: "" (not ranked), "pending" (being computed), "ready" or "failed"'
+    )
+    recommendations_at = serializers.DateTimeField(allow_null=True, help_text="When proposals were last computed")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -97,6 +101,10 @@ class OpportunityOutputSerializer(serializers.Serializer[Any]):
     budget_jpy = serializers.IntegerField(allow_null=True)
     restricted = serializers.BooleanField()
     status = serializers.CharField()
+    recommendations_status = serializers.CharField(
+        help_text='Proposals: "" (not ranked), "pending" (being computed), "ready" or "failed"'
+    )
+    recommendations_at = serializers.DateTimeField(allow_null=True, help_text="When proposals were last computed")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

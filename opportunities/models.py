@@ -21,6 +21,13 @@ class TargetKind(models.TextChoices):
     SME = "sme", _("SME supplier")
 
 
+class RecommendationsStatus(models.TextChoices):
+    NONE = "", _("Not ranked")
+    PENDING = "pending", _("Being computed")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
 class Query(models.Model):
     """What needs and opportunities share: text, sectors, place, and a status whose closing is timed."""
 
@@ -34,6 +41,11 @@ class Query(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Written by matching: whether proposals for this query are being computed, and when they last were.
+    recommendations_status = models.CharField(
+        _("proposals"), max_length=10, choices=RecommendationsStatus.choices, default="", blank=True
+    )
+    recommendations_at = models.DateTimeField(_("proposals computed at"), null=True, blank=True)
 
     class Meta:
         abstract = True

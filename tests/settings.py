@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from config.settings import *  # noqa: F403
+
+# Each test process (xdist worker) builds its candidate indexes in a directory of its own.
+ML_INDEX_ROOT = Path(tempfile.mkdtemp(prefix="tsunagu-index-"))
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -37,7 +37,7 @@ from frontend.views.common import (
 from matching import selectors
 from matching.models import Introduction, Outcome
 from matching.services import introductions as introduction_services
-from opportunities.models import Need, Opportunity, Status
+from opportunities.models import Need, Opportunity, RecommendationsStatus, Status
 
 State = Introduction.State
 
@@ -52,11 +52,16 @@ def proposals_context(request: HttpRequest, query: Need | Opportunity) -> dict[s
     keys = list({r.query_key for r in page.object_list})
     introductions = selectors.introductions_by_key(query_keys=keys)
     rows = [(r, introductions.get((r.query_key, r.candidate_key))) for r in page.object_list]
+    api = "api-need-detail" if isinstance(query, Need) else "api-opportunity-detail"
+    api_kwargs = {"need_id": query.pk} if isinstance(query, Need) else {"opportunity_id": query.pk}
     return {
         "proposals_page": page,
         "proposals": rows,
         "query_open": query.status == Status.OPEN,
         "message_form": IntroductionMessageForm(),
+        "proposals_pending": query.recommendations_status == RecommendationsStatus.PENDING,
+        "proposals_failed": query.recommendations_status == RecommendationsStatus.FAILED,
+        "proposals_poll_url": reverse(api, kwargs=api_kwargs),
     }
 
 

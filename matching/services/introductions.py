@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ExpertProfile, User
+from accounts.models import ExpertProfile, Organisation, User
 from core.exceptions import ApplicationError, PermissionDenied
 from core.tasks import task_send_on_commit
 from matching import conf
@@ -33,6 +33,21 @@ OUTCOME_STATES = (State.ACCEPTED, State.ENGAGED, State.COMPLETED, State.NO_DEAL)
 
 def _schedule_notifications(event: IntroductionEvent) -> None:
     task_send_on_commit("matching.notifications_send_for_event", queue=conf.task_queue(), event_id=event.pk)
+
+
+def _require_vetting(introduction: Introduction) -> None:
+    """A restricted opportunity may reach only organisations the bureau vetted, checked now (not at ranking)."""
+    opportunity = introduction.opportunity
+    if opportunity is None or not opportunity.restricted or introduction.organisation_id is None:
+        return
+    vetted = Organisation.objects.filter(
+        pk=introduction.organisation_id, vetting_status=Organisation.Vetting.VETTED
+    ).exists()
+    if not vetted:
+        raise ApplicationError(
+            _("This opportunity is restricted to organisations vetted by the bureau; this one is not (or no longer)."),
+            {"code": "not_vetted"},
+        )
 
 
 def _require_side(*, actor: User, introduction: Introduction, side: str) -> str:
@@ -113,6 +128,11 @@ def introduction_propose(*, actor: User, recommendation: Recommendation) -> Intr
     ).first()
     if existing is not None:
         return existing
+    if not recommendation.is_current:
+        raise ApplicationError(
+            _("This proposal is no longer current: the candidate dropped out of the latest ranking. Reload the page."),
+            {"code": "stale_recommendation"},
+        )
     introduction = Introduction(
         need_id=recommendation.need_id,
         opportunity_id=recommendation.opportunity_id,
@@ -153,6 +173,7 @@ def introduction_request(*, actor: User, introduction: Introduction, message: st
         organisation_id=introduction.organisation_id,
     ):
         raise ApplicationError(_("A declared conflict of interest forbids this introduction."), {"code": "conflict"})
+    _require_vetting(introduction)
     _transition(
         introduction=introduction,
         from_states=(State.PROPOSED,),
@@ -219,6 +240,7 @@ def expert_load(*, expert: ExpertProfile) -> int:
 def introduction_accept(*, actor: User, introduction: Introduction, message: str = "") -> Introduction:
     """The candidate accepts; an expert must have capacity left (counted from acceptance on)."""
     _require_side(actor=actor, introduction=introduction, side=CANDIDATE)
+    _require_vetting(introduction)
     now = timezone.now()
     if introduction.expert_id:
         # Serialise all accepts of one expert on the expert's row: without the lock two

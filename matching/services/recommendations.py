@@ -1,35 +1,32 @@
-"""Recommendation refresh: rows → interchange dicts → ml.api.rank → Recommendation rows.
+"""The market re-rank of a group: every open query of one kind and target, ranked together.
 
-Queries are refreshed by group (kind + target, e.g. needs looking for
-experts), because the market policy ranks all open queries of a group
-together: one new need can change what the others are shown. The engine runs
-outside any database transaction; the group's rows are then replaced in one
-short transaction, guarded by the RefreshJob state so a redelivered task
-(acks_late after a dead worker) never writes twice.
+The capacity-aware market policy ranks all open queries of a group together
+(one new need can change what the others are shown), so it runs as a batch:
+periodically, after an import, and on demand, never after every save (a
+single saved query is ranked alone, see matching.services.ranking). The
+engine runs outside any database transaction; the group's rows are then
+upserted in one transaction, guarded by the RefreshJob state so a
+redelivered task (acks_late after a dead worker) never writes twice.
 """
 
 from __future__ import annotations
 
 import logging
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
-from django.db import connection, transaction
+import numpy as np
+from django.db import transaction
 from django.utils import timezone
 
-import ml.api
-from accounts.interchange import expert_interchange_id, expert_to_profile, organisation_to_profile
+from accounts.interchange import EXPERT_PREFIX, ORG_PREFIX
 from accounts.models import ExpertProfile, Organisation
 from core.tasks import task_send_on_commit
 from matching import conf
-from matching.models import ModelVersion, Recommendation, RefreshJob, query_key
-from matching.selectors import conflict_pairs
+from matching.models import Recommendation, RefreshJob
+from matching.services.index import CandidateIndex, delta_size, index_active, index_build, index_for_ranking
 from matching.services.introductions import candidate_open_load
-from ml.interchange import validate_profile
-from opportunities.interchange import need_to_query, opportunity_to_query
+from matching.services.ranking import Ranked, active_model, query_to_interchange, rank_merged, recommendations_upsert
 from opportunities.models import Need, Opportunity, Status, TargetKind
 
 logger = logging.getLogger(__name__)
@@ -64,39 +61,11 @@ def refresh_schedule(*, kind: str, target: str, reason: str = "") -> RefreshJob:
     return job
 
 
-def recommendations_refresh_for_query(*, query: Need | Opportunity) -> RefreshJob:
-    kind = "need" if isinstance(query, Need) else "opportunity"
-    return refresh_schedule(kind=kind, target=query.target, reason=f"{kind}:{query.pk}")
-
-
-def recommendations_refresh_for_profile(
-    *, expert_id: int | None = None, organisation_id: int | None = None
-) -> list[RefreshJob]:
-    """Refresh every group where this profile can be a candidate (call it from the accounts services)."""
-    if expert_id:
-        groups = [g for g in GROUPS if g[1] == TargetKind.EXPERT]
-        reason = f"expert:{expert_id}"
-    else:
-        org = Organisation.objects.get(pk=int(organisation_id or 0))
-        groups = [g for g in GROUPS if g[1] == org.kind]
-        reason = f"org:{organisation_id}"
-    return [refresh_schedule(kind=k, target=t, reason=reason) for k, t in groups]
-
-
 def recommendations_refresh_all(*, reason: str = "periodic") -> list[RefreshJob]:
     return [refresh_schedule(kind=k, target=t, reason=reason) for k, t in GROUPS]
 
 
 # --------------------------------------------------------------------------- running
-
-
-@dataclass
-class GroupInput:
-    queries: list[dict[str, Any]] = field(default_factory=list)
-    profiles: list[dict[str, Any]] = field(default_factory=list)
-    query_rows: dict[str, Need | Opportunity] = field(default_factory=dict)
-    candidates: dict[str, ExpertProfile | Organisation] = field(default_factory=dict)
-    query_keys: list[str] = field(default_factory=list)
 
 
 def _open_queries(kind: str, target: str) -> list[Need | Opportunity]:
@@ -115,81 +84,28 @@ def _open_queries(kind: str, target: str) -> list[Need | Opportunity]:
     )
 
 
-def _group_input(kind: str, target: str) -> GroupInput:
-    data = GroupInput()
-    load = candidate_open_load()
-    for row in _open_queries(kind, target):
-        query = need_to_query(row) if isinstance(row, Need) else opportunity_to_query(row)
-        data.queries.append(query)
-        data.query_rows[query["id"]] = row
-        data.query_keys.append(query_key(need_id=row.pk) if isinstance(row, Need) else query_key(opportunity_id=row.pk))
-    if not data.queries:
-        return data
-    candidates: list[ExpertProfile | Organisation]
-    if target == TargetKind.EXPERT:
-        candidates = list(ExpertProfile.objects.prefetch_related("sectors", "skills", "regions").order_by("pk"))
-    else:
-        candidates = list(
-            Organisation.objects.filter(kind=target)
-            .prefetch_related("sectors", "capabilities", "certifications")
-            .order_by("pk")
-        )
-    for cand in candidates:
-        if isinstance(cand, ExpertProfile):
-            profile = expert_to_profile(cand)
-            open_here = load["expert"].get(cand.pk, 0)
-        else:
-            profile = organisation_to_profile(cand)
-            open_here = load["org"].get(cand.pk, 0)
-        # The engine's market policy needs the real remaining capacity: external load + open engagements here.
-        profile["active_engagements"] = int(profile.get("active_engagements", 0)) + open_here
-        problems = validate_profile(profile)
-        if problems:
-            # One bad profile must not stop recommendations for everybody else.
-            logger.warning("skipping profile %s: %s", profile.get("id"), "; ".join(problems))
-            continue
-        data.profiles.append(profile)
-        data.candidates[profile["id"]] = cand
-    return data
-
-
-def active_model() -> tuple[str, Path | None]:
-    model = ModelVersion.objects.filter(is_active=True).first()
-    if model is None or not model.path:
-        return "untrained", None
-    path = Path(model.path)
-    if not (path / "model.json").exists():
-        logger.error("active model %s has no directory at %s; using the untrained ranker", model.version, path)
-        return "untrained", None
-    return model.version, path
-
-
-def _allowed(query_row: Need | Opportunity, cand: ExpertProfile | Organisation, conflicts: Any) -> bool:
-    expert_pairs, org_pairs = conflicts
-    owner_id = query_row.organisation_id
-    if isinstance(cand, ExpertProfile):
-        return (cand.pk, owner_id) not in expert_pairs
-    if cand.pk == owner_id:
-        return False
-    if (cand.pk, owner_id) in org_pairs or (owner_id, cand.pk) in org_pairs:
-        return False
-    # Restricted opportunities are only for organisations vetted by the bureau.
-    return not (isinstance(query_row, Opportunity) and query_row.restricted and not cand.is_vetted)
-
-
-def _group_lock(kind: str, target: str) -> None:
-    """Serialise writers of one group on PostgreSQL (SQLite serialises all writers anyway).
-
-    Without it two refreshes could both delete the old rows and both insert,
-    and the second insert would hit the unique (query, candidate) constraint.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"matching:{kind}:{target}".encode())])
+def _with_current_load(index: CandidateIndex, kind: str) -> CandidateIndex:
+    """The same index with today's load: external engagements (in the index) plus open ones on the platform."""
+    load = candidate_open_load()["expert" if kind == TargetKind.EXPERT else "org"]
+    if not load:
+        return index
+    model: type[ExpertProfile] | type[Organisation] = ExpertProfile if kind == TargetKind.EXPERT else Organisation
+    rows = index.main.row_of
+    active = index.main.active.astype(np.int32, copy=True)
+    for pk, external_id in model.objects.filter(pk__in=load).values_list("pk", "external_id"):
+        prefix = EXPERT_PREFIX if model is ExpertProfile else ORG_PREFIX
+        row = rows.get(external_id or f"{prefix}{pk}")
+        if row is not None:
+            active[row] += load[pk]
+    return replace(index, main=replace(index.main, active=active))
 
 
 def refresh_job_run(*, job_id: int) -> RefreshJob:
-    """Run one refresh job; a job already DONE is left alone, so redelivery is harmless."""
+    """Market re-rank of one group; a job already DONE is left alone, so redelivery is harmless.
+
+    Pending profile changes are folded into a new index first, so the market
+    policy sees one consistent candidate set with current capacity.
+    """
     with transaction.atomic():
         job = RefreshJob.objects.select_for_update().get(pk=job_id)
         if job.state == RefreshJob.State.DONE:
@@ -200,57 +116,33 @@ def refresh_job_run(*, job_id: int) -> RefreshJob:
         job.save(update_fields=["state", "attempts", "started_at"])
 
     # Reads and the engine run outside any transaction (slow work, conventions #5).
-    data = _group_input(job.kind, job.target)
+    queries = _open_queries(job.kind, job.target)
     version, model_path = active_model()
-    results: list[dict[str, Any]] = []
-    if data.queries and data.profiles:
-        top = conf.top_k()
-        # Ask for more than we show: conflicts and vetting may remove some afterwards.
-        results = ml.api.rank(data.profiles, data.queries, top=top * 2, policy="market", model_dir=model_path)
-    else:
-        top = conf.top_k()
-
-    conflicts = conflict_pairs()
-    now = timezone.now()
-    rows: list[Recommendation] = []
-    for result in results:
-        query_row = data.query_rows[result["query"]]
-        rank = 0
-        for item in result["results"]:
-            cand = data.candidates.get(item["id"])
-            if cand is None or not _allowed(query_row, cand, conflicts):
-                continue
-            rank += 1
-            if rank > top:
-                break
-            rec = Recommendation(
-                need=query_row if isinstance(query_row, Need) else None,
-                opportunity=query_row if isinstance(query_row, Opportunity) else None,
-                expert=cand if isinstance(cand, ExpertProfile) else None,
-                organisation=cand if isinstance(cand, Organisation) else None,
-                rank=rank,
-                score=float(item["score"]),
-                reasons=list(item.get("reasons", [])),
-                policy="market",
-                model_version=version,
-                job=job,
-                generated_at=now,
-            )
-            rec.fill_keys()
-            rows.append(rec)
+    top = conf.top_k()
+    ranked: list[Ranked] = []
+    if queries:
+        active_index = index_active(kind=job.target)
+        if active_index is not None and delta_size(kind=job.target, version=active_index):
+            index_build(kind=job.target, reason=f"market batch {job.kind}/{job.target}")
+        index = _with_current_load(index_for_ranking(kind=job.target), job.target)
+        lists = rank_merged(
+            index, [query_to_interchange(q) for q in queries], top=top, policy="market", model_dir=model_path
+        )
+        ranked = [Ranked(query=q, items=items) for q, items in zip(queries, lists, strict=True)]
 
     with transaction.atomic():
         job = RefreshJob.objects.select_for_update().get(pk=job_id)
         if job.state == RefreshJob.State.DONE:
             return job  # a redelivered copy finished first
-        _group_lock(job.kind, job.target)
-        # Replace the whole group: closed queries lose their recommendations too.
+        written = recommendations_upsert(ranked=ranked, policy="market", model_version=version, top=top)
+        # Queries of the group that closed since keep their rows, none current.
         field_name = "need" if job.kind == "need" else "opportunity"
-        Recommendation.objects.filter(**{f"{field_name}__isnull": False, f"{field_name}__target": job.target}).delete()
-        Recommendation.objects.bulk_create(rows)
+        Recommendation.objects.filter(**{f"{field_name}__target": job.target, "is_current": True}).exclude(
+            **{f"{field_name}__status": Status.OPEN}
+        ).update(is_current=False)
         job.state = RefreshJob.State.DONE
-        job.queries = len(data.queries)
-        job.recommendations = len(rows)
+        job.queries = len(queries)
+        job.recommendations = written
         job.model_version = version
         job.finished_at = timezone.now()
         job.error = ""
@@ -266,10 +158,8 @@ def refresh_job_fail(*, job_id: int, error: str) -> None:
 
 __all__ = [
     "GROUPS",
-    "expert_interchange_id",
     "recommendations_refresh_all",
-    "recommendations_refresh_for_profile",
-    "recommendations_refresh_for_query",
+    "refresh_job_fail",
     "refresh_job_run",
     "refresh_schedule",
 ]

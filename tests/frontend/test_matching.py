@@ -210,3 +210,11 @@ def test_the_inbox_has_no_n_plus_one(
 def _requested_many(owner_client: Client, need: Need, expert: ExpertProfile) -> None:
     rec = recommend(need, expert)
     owner_client.post(reverse("recommendation-request", args=[rec.pk]))
+
+
+def test_it_says_proposals_are_being_computed_and_polls(owner_client: Client, sme: Organisation) -> None:
+    need = NeedFactory(organisation=sme, status="open", recommendations_status="pending")
+    html = owner_client.get(f"/needs/{need.pk}/").content.decode()
+    assert 'data-proposals-poll="/api/v1/needs/' in html
+    assert "js/proposals.js" in html
+    assert "No proposals yet" not in html and "まだ提案はありません" not in html
