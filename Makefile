@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ARGS ?=
 
-.PHONY: install browser demo test lint bench bench-scale bench-web messages clean
+.PHONY: install browser demo test lint bench bench-scale bench-web bench-platform messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,12 +17,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Development targets run with DEBUG=true (unless DEBUG is set): without it the settings
+# refuse to start with no SECRET_KEY, as production must. Tests bring their own key.
+demo bench-web messages: export DEBUG ?= true
+
 # Set up everything and serve the demo on SQLite with eager Celery.
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
 	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py demo_logins
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium (no downloaded browser) with a Japanese
 # font so screenshots show text. Installed when
@@ -52,6 +56,10 @@ bench-scale: install
 # Server time and query count of every main page on the demo data.
 bench-web: install
 	$(PY) -m bench.web
+
+# The platform end to end on PostgreSQL + Redis: imports, index builds, API latency, re-rank, memory.
+bench-platform: install
+	$(PY) -m bench.platform $(BENCH_ARGS)
 
 # Refresh locale/ja after changing user-visible strings (needs GNU gettext).
 messages: install

@@ -4,23 +4,51 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import ActorApiMixin
+from accounts.models import validate_time_zone
 from reference.fields import CodeListField
+
+
+class LoginLockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many failed login attempts. Try again later.")
+    default_code = "locked_out"
+
+
+class AuthTokenCreateApi(ObtainAuthToken):
+    """POST username (e-mail) and password, get the API token; throttled and under the login lockout."""
+
+    # ObtainAuthToken switches throttling off; this endpoint is the one that needs it most.
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "auth"
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # django-axes flags the request while authenticating; the page's middleware
+            # never sees a DRF request, so the lockout is answered here, in the API's format.
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLockedOut() from None
+            raise
 
 
 class SignupApi(APIView):
     permission_classes = (AllowAny,)
+    throttle_scope = "auth"
 
     class InputSerializer(serializers.Serializer[Any]):
         email = serializers.EmailField()
-        password = serializers.CharField(min_length=8, write_only=True)
+        password = serializers.CharField(write_only=True)
         full_name = serializers.CharField(required=False, allow_blank=True, default="")
         kind = serializers.ChoiceField(choices=["sme", "buyer", "support_org", "expert"])
         organisation_name = serializers.CharField(required=False, allow_blank=True, default="")
@@ -31,8 +59,10 @@ class SignupApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_signup(**serializer.validated_data)
-        return Response({"id": user.pk, "email": user.email}, status=status.HTTP_201_CREATED)
+        services.user_signup_quiet(**serializer.validated_data)
+        # The same answer whether or not the address already had an account (no user id:
+        # it would tell them apart); GET /api/v1/me/ with the token gives it.
+        return Response({"email": serializer.validated_data["email"].strip().lower()}, status=status.HTTP_201_CREATED)
 
 
 class MeApi(ActorApiMixin, APIView):
@@ -45,10 +75,10 @@ class MeApi(ActorApiMixin, APIView):
         time_zone = serializers.CharField()
 
     class InputSerializer(serializers.Serializer[Any]):
-        full_name = serializers.CharField(required=False, allow_blank=True)
-        phone = serializers.CharField(required=False, allow_blank=True)
+        full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+        phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
         locale = serializers.ChoiceField(choices=["ja", "en"], required=False)
-        time_zone = serializers.CharField(required=False)
+        time_zone = serializers.CharField(required=False, max_length=64, validators=[validate_time_zone])
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request) -> Response:
@@ -58,10 +88,7 @@ class MeApi(ActorApiMixin, APIView):
     def patch(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = self.actor(request)
-        for field, value in serializer.validated_data.items():
-            setattr(user, field, value)
-        user.save(update_fields=list(serializer.validated_data) or None)
+        user = services.user_update(user=self.actor(request), data=serializer.validated_data)
         return Response(self.OutputSerializer(user).data)
 
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts import apis
 
 urlpatterns = [
     path("auth/signup/", apis.SignupApi.as_view(), name="api-signup"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", apis.AuthTokenCreateApi.as_view(), name="api-token"),
     path("me/", apis.MeApi.as_view(), name="api-me"),
     path("organisation/", apis.OrganisationDetailApi.as_view(), name="api-organisation"),
     path("organisation/invitations/", apis.OrganisationInviteApi.as_view(), name="api-organisation-invite"),

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from accounts import services
 from accounts.models import ExpertProfile, Organisation
 from accounts.rules import corporate_number_is_valid
 from core.bulk import BulkRow
-from core.interchange import bulk_errors_as_lines, raise_if_errors, read_numbered
+from core.interchange import Progress, Stopwatch, bulk_errors_as_lines, raise_if_errors, read_numbered
 from ml.interchange import LineError, validate_profile
 from reference.terms import codes
 
@@ -173,9 +174,9 @@ def _check_rows(path: str | Path, rows: list[tuple[int, dict[str, Any]]], existi
     return errors
 
 
-def profiles_import(path: str | Path) -> ImportResult:
+def profiles_import(path: str | Path, *, progress: Progress | None = None) -> ImportResult:
     """Import a profiles file; raises InterchangeError (nothing written) on any bad line."""
-    rows, errors = read_numbered(path, validate_profile)
+    rows, errors = read_numbered(path, validate_profile, progress=progress)
     existing = _existing(rows)
     errors += _check_rows(path, rows, existing)
     raise_if_errors(errors)
@@ -187,8 +188,12 @@ def profiles_import(path: str | Path) -> ImportResult:
             experts.append(_expert_row(lineno, profile, existing.experts.get(profile["id"])))
         else:
             organisations.append(_organisation_row(lineno, profile, existing.organisations.get(profile["id"])))
-    with bulk_errors_as_lines(path):
-        created, updated = services.profiles_bulk_upsert(organisations=organisations, experts=experts)
+    watch = Stopwatch(progress)
+    # One outer transaction, so the count is reported before the index update that runs on commit.
+    with transaction.atomic():
+        with bulk_errors_as_lines(path):
+            created, updated = services.profiles_bulk_upsert(organisations=organisations, experts=experts)
+        watch.report(created + updated, "rows written")
     return ImportResult(created=created, updated=updated)
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
+from functools import cache
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -15,6 +17,25 @@ from accounts import rules
 from core.models import optional_user
 from reference import vocabulary
 from reference.models import term_field
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    # Read from the tz database once per process (it lists ~600 files).
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_is_valid(value: str) -> bool:
+    return value in _time_zones()
+
+
+def validate_time_zone(value: str) -> None:
+    if not time_zone_is_valid(value):
+        raise ValidationError(
+            _("Unknown time zone %(value)s (use a name such as Asia/Tokyo)."),
+            params={"value": value},
+            code="invalid_time_zone",
+        )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -45,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     locale = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="ja")
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_time_zone])
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -68,6 +89,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def zone(self) -> str:
+        """The time zone to show this user's times in: theirs, or the site's if the stored one is unknown.
+
+        Rows written before the field had a validator (or by hand) may hold a bad name,
+        which would make every page that renders in the user's zone fail.
+        """
+        return self.time_zone if time_zone_is_valid(self.time_zone) else settings.TIME_ZONE
 
 
 def validate_corporate_number(value: str) -> None:

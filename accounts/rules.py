@@ -27,7 +27,9 @@ def corporate_number_check_digit(base12: str) -> int:
 
 
 def corporate_number_is_valid(number: str) -> bool:
-    if len(number) != 13 or not number.isdigit():
+    # ASCII only: str.isdigit() also accepts full-width and other scripts' digits, which would
+    # store one number under several spellings (callers normalise with NFKC first).
+    if len(number) != 13 or not number.isascii() or not number.isdigit():
         return False
     return int(number[0]) == corporate_number_check_digit(number[1:])
 

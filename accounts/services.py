@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
@@ -13,6 +16,7 @@ from accounts.models import ExpertProfile, Invitation, Membership, Organisation,
 from accounts.selectors import user_is_owner
 from core.bulk import BulkRow, bulk_clean, bulk_save
 from core.exceptions import ApplicationError, PermissionDenied
+from core.text import normalise
 from reference.terms import TermMap, bulk_set_terms, set_terms
 
 ORGANISATION_FIELDS = (
@@ -28,6 +32,7 @@ ORGANISATION_FIELDS = (
     "contact_email",
     "contact_phone",
 )
+USER_FIELDS = ("full_name", "phone", "locale", "time_zone")
 EXPERT_FIELDS = ("name", "expert_type", "prefecture", "capacity", "bio", "contact_email", "contact_phone")
 
 
@@ -59,9 +64,11 @@ def profiles_bulk_upsert(
     """
     bulk_clean([*organisations, *experts], exclude=["vetted_by", "user", "organisation"])
     term_map = TermMap()
-    created, updated = bulk_save(Organisation, organisations, fields=IMPORTED_ORGANISATION_FIELDS)
+    created, updated = bulk_save(
+        Organisation, organisations, fields=IMPORTED_ORGANISATION_FIELDS, key_field="external_id"
+    )
     bulk_set_terms(organisations, term_map)
-    new, old = bulk_save(ExpertProfile, experts, fields=IMPORTED_EXPERT_FIELDS)
+    new, old = bulk_save(ExpertProfile, experts, fields=IMPORTED_EXPERT_FIELDS, key_field="external_id")
     bulk_set_terms(experts, term_map)
     created, updated = created + new, updated + old
     kinds = {row.obj.kind for row in organisations}
@@ -70,6 +77,32 @@ def profiles_bulk_upsert(
     if kinds:
         signals.profiles_imported.send(sender=Organisation, kinds=sorted(kinds))
     return created, updated
+
+
+class EmailAlreadyRegistered(ApplicationError):
+    """Sign-up with an address that has an account (the API answers as for a new one)."""
+
+
+def _signup_check(*, email: str, password: str, full_name: str, kind: str, organisation_name: str) -> None:
+    """Everything about a sign-up that does not depend on whether the e-mail is taken.
+
+    Run first, so that a bad request gets the same error for a new and a registered
+    address and the answer cannot tell the two apart.
+    """
+    if kind not in {"expert", Organisation.Kind.SME, Organisation.Kind.BUYER, Organisation.Kind.SUPPORT_ORG}:
+        # Bureau organisations are created by administrators, never by sign-up.
+        raise ApplicationError(_("Unknown account type."), extra={"fields": {"kind": [_("Choose a valid type.")]}})
+    if kind != "expert" and not organisation_name.strip():
+        raise ApplicationError(
+            _("Organisation name is required."), extra={"fields": {"organisation_name": [_("Required.")]}}
+        )
+    try:
+        # The same validators as the sign-up page and password changes (AUTH_PASSWORD_VALIDATORS).
+        validate_password(password, user=User(email=email, full_name=full_name))
+    except ValidationError as exc:
+        raise ApplicationError(
+            _("Choose a stronger password."), extra={"fields": {"password": list(exc.messages)}}
+        ) from None
 
 
 @transaction.atomic
@@ -83,10 +116,14 @@ def user_signup(
     expert_type: str = "",
     locale: str = "ja",
 ) -> User:
-    """Create a user with their organisation (SME, buyer, support org) or expert profile."""
+    """Create a user with their organisation (SME, buyer, support org) or expert profile.
+
+    Raises EmailAlreadyRegistered (after every other check) when the address has an account.
+    """
     email = email.strip().lower()
+    _signup_check(email=email, password=password, full_name=full_name, kind=kind, organisation_name=organisation_name)
     if User.objects.filter(email=email).exists():
-        raise ApplicationError(
+        raise EmailAlreadyRegistered(
             _("An account with this e-mail address already exists."),
             extra={"fields": {"email": [_("Already registered.")]}},
         )
@@ -96,17 +133,74 @@ def user_signup(
         _full_clean(profile)
         profile.save()
         return user
-    if kind not in {Organisation.Kind.SME, Organisation.Kind.BUYER, Organisation.Kind.SUPPORT_ORG}:
-        # Bureau organisations are created by administrators, never by sign-up.
-        raise ApplicationError(_("Unknown account type."), extra={"fields": {"kind": [_("Choose a valid type.")]}})
-    if not organisation_name.strip():
-        raise ApplicationError(
-            _("Organisation name is required."), extra={"fields": {"organisation_name": [_("Required.")]}}
-        )
     organisation = Organisation(kind=kind, name=organisation_name.strip(), contact_name=full_name, contact_email=email)
     _full_clean(organisation)
     organisation.save()
     Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.OWNER)
+    return user
+
+
+@transaction.atomic
+def user_signup_quiet(
+    *,
+    email: str,
+    password: str,
+    full_name: str = "",
+    kind: str,
+    organisation_name: str = "",
+    expert_type: str = "",
+    locale: str = "ja",
+) -> None:
+    """Sign-up that does not reveal whether the e-mail address already has an account.
+
+    The API answers a registered address exactly as a new one. Instead of an error, the
+    owner of the address gets an e-mail saying someone tried to sign up with it, with the
+    links to log in or reset the password: whoever typed it learns nothing unless they
+    read that mailbox. Invalid input still fails, identically for both cases.
+    """
+    try:
+        user_signup(
+            email=email,
+            password=password,
+            full_name=full_name,
+            kind=kind,
+            organisation_name=organisation_name,
+            expert_type=expert_type,
+            locale=locale,
+        )
+    except EmailAlreadyRegistered:
+        # Hash the password anyway, so the answer takes about as long as a real sign-up.
+        make_password(password)
+        existing = User.objects.get(email=email.strip().lower())
+
+        def send() -> None:
+            with translation.override(existing.locale):
+                send_mail(
+                    subject=_("Sign-up attempt on Tsunagu"),
+                    message=_(
+                        "Someone tried to create a Tsunagu account with this e-mail address, which "
+                        "already has one.\n\nIf it was you, log in: %(login)s\nForgot your password? "
+                        "Reset it: %(reset)s\n\nIf it was not you, you can ignore this e-mail."
+                    )
+                    % {
+                        "login": f"{settings.SITE_URL}/accounts/login/",
+                        "reset": f"{settings.SITE_URL}/accounts/password_reset/",
+                    },
+                    from_email=None,
+                    recipient_list=[existing.email],
+                )
+
+        transaction.on_commit(send)
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict[str, Any]) -> User:
+    """Change one's own profile fields (name, phone, language, time zone), validated by the model."""
+    for field in USER_FIELDS:
+        if field in data:
+            setattr(user, field, data[field])
+    user.full_clean()
+    user.save(update_fields=[field for field in USER_FIELDS if field in data] or None)
     return user
 
 
@@ -118,8 +212,10 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
     for field in ORGANISATION_FIELDS:
         if field in data:
             value = data[field]
-            if field == "corporate_number" and not value:
-                value = None
+            if field == "corporate_number":
+                # Full-width digits (７０００…) are the same number: store and compare the
+                # ASCII form, or the check digit and the uniqueness test see a different string.
+                value = normalise(value or "") or None
             setattr(organisation, field, value)
     number = organisation.corporate_number
     if number and Organisation.objects.filter(corporate_number=number).exclude(pk=organisation.pk).exists():

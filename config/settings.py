@@ -7,10 +7,13 @@ Celery runs eagerly, so `make demo` works right after cloning.
 from __future__ import annotations
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -37,16 +40,54 @@ def envint(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name}: expected an integer, got {value!r}") from None
 
 
+def envrate(name: str, default: str) -> str:
+    """A DRF throttle rate such as 10/minute (DRF itself only fails on the first request)."""
+    value = os.getenv(name, default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}: expected a rate such as 10/minute, got {value!r}")
+    return value
+
+
 DEBUG = envbool("DEBUG", "false")
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and envbool("REQUIRE_SECRET_KEY", "false"):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Development fallback only; production sets SECRET_KEY (see .env.example).
+    # Fail closed: a production process (DEBUG off) never signs sessions, tokens or reset
+    # links with a key from the repository. Development says DEBUG=true (make demo does;
+    # tests/settings.py brings its own key).
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is false. For development, set DEBUG=true "
+            "(make demo does); for production, set a long random SECRET_KEY (see .env.example)."
+        )
     SECRET_KEY = "dev-insecure-tsunagu-key-change-me"  # noqa: S105
 ALLOWED_HOSTS = [h.strip() for h in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: trust only the
+# socket address). Throttles and the login lockout both count clients by this rule.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+
+# HTTPS hardening, on whenever production serves the site over https.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG and SITE_URL.startswith("https://"):
+    SECURE_SSL_REDIRECT = True
+    # Load balancers probe over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    # Asking browsers to preload the domain is a commitment that is hard to undo, so it is
+    # opt-in; without it, check --deploy's reminder (W021) is silenced on purpose.
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Only when the proxy in front sets X-Forwarded-Proto itself (and strips the client's):
+# otherwise any client could claim https.
+if envbool("PROXY_SETS_X_FORWARDED_PROTO", "false"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     # First, so its registration/ templates (password reset) win over the admin's.
@@ -63,6 +104,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_celery_beat",
+    "axes",
+    "csp",
     "core",
     "reference",
     "accounts",
@@ -82,7 +125,25 @@ MIDDLEWARE = [
     "core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a lockout flagged during the login view into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Scripts and styles come from our own static files only (no inline code anywhere; the
+# API docs page widens this for itself, see config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -119,6 +180,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins from a locked-out client before the password is even checked.
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (django-axes) on the login page, the admin and the API token endpoint:
+# after LOGIN_FAILURE_LIMIT wrong passwords for one e-mail from one address, that pair is
+# refused for LOGIN_COOLOFF_MINUTES. Keyed on the pair, not the e-mail alone, so that a
+# stranger cannot lock a user out of their account; the API throttles bound guessing
+# across addresses.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The login form and the token API both post the e-mail as "username" (axes would
+# otherwise look for USERNAME_FIELD, "email", and count nothing against anyone).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.backends.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "core.api.throttles.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Only failures are needed for the lockout; a log of every successful login would be
+# personal data kept for no purpose.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -147,16 +232,36 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Tsunagu <noreply@tsunagu.e
 EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", "25")
 
+# Without CACHE_URL each process counts throttles on its own (fine for one process; with
+# several gunicorn workers, point CACHE_URL at Redis so the limits hold across them).
+CACHE_URL = os.getenv("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+
 REST_FRAMEWORK = {
+    # Token first: DRF answers an anonymous request with the first class's challenge, so a
+    # missing token gets 401 with WWW-Authenticate: Token rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envrate("API_THROTTLE_ANON", "60/minute"),
+        "user": envrate("API_THROTTLE_USER", "600/minute"),
+        # Sign-up and token: password guessing and account spam.
+        "auth": envrate("API_THROTTLE_AUTH", "10/minute"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "core.api.exception_handler.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tsunagu API",

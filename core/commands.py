@@ -14,15 +14,19 @@ from ml.interchange import InterchangeError
 
 
 class ImportCommand(BaseCommand):
-    importer: Callable[[Path], Any]
+    importer: Callable[..., Any]
     noun = "rows"
+
+    def progress(self, message: str) -> None:
+        # Progress goes to stderr so that stdout keeps only the result line.
+        self.stderr.write(f"{self.noun}: {message}")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="JSON Lines file in the interchange format")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = type(self).importer(options["file"])
+            result = type(self).importer(options["file"], progress=self.progress)
         except InterchangeError as exc:
             # Every bad line, one per line, as file:line: reason; nothing was written.
             for error in exc.errors:

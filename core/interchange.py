@@ -8,6 +8,7 @@ before anything is written, and every bad line is reported as `file:line: reason
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,11 +18,43 @@ from core.bulk import BulkValidationError
 from ml.interchange import InterchangeError, LineError, scan
 
 Validator = Callable[[object], list[str]]
+Progress = Callable[[str], None]
+REPORT_EVERY = 10_000
 
 
-def read_numbered(path: str | Path, validate: Validator) -> tuple[list[tuple[int, dict[str, Any]]], list[LineError]]:
+def _quiet(message: str) -> None:
+    pass
+
+
+class Stopwatch:
+    """Reports a phase's count and rate to a progress callback ("checked 20,000 lines (9,800/s)")."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress or _quiet
+        self.started = time.monotonic()
+
+    def report(self, done: int, what: str) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        self.progress(f"{what}: {done:,} ({done / elapsed:,.0f}/s, {elapsed:.1f} s)")
+
+
+def read_numbered(
+    path: str | Path, validate: Validator, *, progress: Progress | None = None
+) -> tuple[list[tuple[int, dict[str, Any]]], list[LineError]]:
     """Parse and validate every line; returns (line number, object) pairs and the errors."""
-    return scan(path, validate)
+    watch = Stopwatch(progress)
+    seen = 0
+
+    def counting(obj: object) -> list[str]:
+        nonlocal seen
+        seen += 1
+        if seen % REPORT_EVERY == 0:
+            watch.report(seen, "lines checked")
+        return validate(obj)
+
+    result = scan(path, counting)
+    watch.report(seen, "lines checked")
+    return result
 
 
 def raise_if_errors(errors: list[LineError]) -> None:

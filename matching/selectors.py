@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import ExpertProfile, Organisation, User
 from accounts.selectors import user_organisation_ids
 from core.exceptions import NotFound
-from matching.models import ConflictOfInterest, Introduction, Notification, Recommendation
+from matching.models import ConflictOfInterest, Engagement, Introduction, Notification, Recommendation
 from opportunities.models import Need, Opportunity
 
 # Declared conflicts for bulk filtering: ({(expert, org)}, {(declarer org, org)}).
@@ -232,3 +233,25 @@ def notification_get(*, user: User, notification_id: int) -> Notification:
     if notification is None:
         raise NotFound(_("Notification not found."))
     return notification
+
+
+def recommendations_busy(*, recommendations: Sequence[Recommendation]) -> set[int]:
+    """Ids of the recommendations whose candidate has no capacity left right now.
+
+    Load is the engagements recorded outside the platform plus the open ones
+    here (two grouped queries for the whole page).
+    """
+    expert_ids = {r.expert_id for r in recommendations if r.expert_id}
+    org_ids = {r.organisation_id for r in recommendations if r.organisation_id}
+    open_engagements = Engagement.objects.filter(closed_at__isnull=True)
+    by_expert = dict(open_engagements.filter(expert_id__in=expert_ids).values_list("expert_id").annotate(n=Count("id")))
+    by_org = dict(
+        open_engagements.filter(organisation_id__in=org_ids).values_list("organisation_id").annotate(n=Count("id"))
+    )
+    busy: set[int] = set()
+    for rec in recommendations:
+        candidate = rec.candidate
+        here = by_expert.get(rec.expert_id, 0) if rec.expert_id else by_org.get(rec.organisation_id, 0)
+        if candidate.active_engagements + here >= candidate.capacity:
+            busy.add(rec.pk)
+    return busy

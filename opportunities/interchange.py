@@ -7,10 +7,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
+
 from accounts.interchange import ORG_PREFIX, ImportResult, interchange_lookup, organisation_interchange_id
 from accounts.models import Organisation
 from core.bulk import BulkRow
-from core.interchange import bulk_errors_as_lines, raise_if_errors, read_numbered
+from core.interchange import Progress, Stopwatch, bulk_errors_as_lines, raise_if_errors, read_numbered
 from ml.interchange import LineError, validate_query
 from opportunities import services
 from opportunities.models import Need, Opportunity, Status
@@ -132,9 +134,9 @@ def _check_rows(
     return errors
 
 
-def queries_import(path: str | Path) -> ImportResult:
+def queries_import(path: str | Path, *, progress: Progress | None = None) -> ImportResult:
     """Import needs and opportunities; raises InterchangeError (nothing written) on any bad line."""
-    rows, errors = read_numbered(path, validate_query)
+    rows, errors = read_numbered(path, validate_query, progress=progress)
     owners = interchange_lookup(Organisation, ORG_PREFIX, [query["owner"] for _lineno, query in rows])
     existing = _query_lookup(rows)
     errors += _check_rows(path, rows, owners, existing)
@@ -163,6 +165,10 @@ def queries_import(path: str | Path) -> ImportResult:
         terms["required_capabilities"] = ("capabilities", query.get("required_capabilities", []))
         terms["required_certifications"] = ("certifications", query.get("required_certifications", []))
         opportunities.append(BulkRow(obj=obj, key=lineno, terms=terms))
-    with bulk_errors_as_lines(path):
-        created, updated = services.queries_bulk_upsert(needs=needs, opportunities=opportunities)
+    watch = Stopwatch(progress)
+    # One outer transaction, so the count is reported before the index update that runs on commit.
+    with transaction.atomic():
+        with bulk_errors_as_lines(path):
+            created, updated = services.queries_bulk_upsert(needs=needs, opportunities=opportunities)
+        watch.report(created + updated, "rows written")
     return ImportResult(created=created, updated=updated)

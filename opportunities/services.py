@@ -134,9 +134,10 @@ def queries_bulk_upsert(*, needs: list[BulkRow[Need]], opportunities: list[BulkR
     `queries_imported` signal names the (kind, target) groups that changed so
     matching refreshes each group once.
     """
-    bulk_clean([*needs, *opportunities], exclude=["created_by"])
+    # The owner was looked up by the caller: skip the per-row foreign-key query of full_clean.
+    bulk_clean([*needs, *opportunities], exclude=["created_by", "organisation"])
     term_map = TermMap()
-    created, updated = bulk_save(Need, needs, fields=(*QUERY_IMPORT_FIELDS, "category"))
+    created, updated = bulk_save(Need, needs, fields=(*QUERY_IMPORT_FIELDS, "category"), key_field="external_id")
     bulk_set_terms(needs, term_map)
     new, old = bulk_save(
         Opportunity, opportunities, fields=(*QUERY_IMPORT_FIELDS, "deadline", "budget_jpy", "restricted")

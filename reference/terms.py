@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from core.bulk import BATCH_SIZE, BulkRow
+from core.bulk import BATCH_SIZE, BulkRow, insert_rows
 from core.exceptions import ApplicationError
 from reference.models import VocabularyTerm
 
@@ -73,12 +73,15 @@ def bulk_set_terms(rows: Sequence[BulkRow[Any]], term_map: TermMap | None = None
         through = descriptor.through
         source = descriptor.field.m2m_field_name()
         target = descriptor.field.m2m_reverse_field_name()
-        links = []
+        links: list[tuple[int, int]] = []
         for row in field_rows:
             section, wanted = row.terms[name]
-            for term_id in term_map.ids(section, list(dict.fromkeys(wanted)), field=name):
-                links.append(through(**{f"{source}_id": row.obj.pk, f"{target}_id": term_id}))
+            links.extend(
+                (row.obj.pk, term_id) for term_id in term_map.ids(section, list(dict.fromkeys(wanted)), field=name)
+            )
         existing = [row.obj.pk for row in field_rows if not row.created]
         for start in range(0, len(existing), BATCH_SIZE):
             through.objects.filter(**{f"{source}_id__in": existing[start : start + BATCH_SIZE]}).delete()
-        through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+        source_column = through._meta.get_field(source).column
+        target_column = through._meta.get_field(target).column
+        insert_rows(through._meta.db_table, (source_column, target_column), links)

@@ -14,6 +14,18 @@ from tests.clients import api_client, web_client
 from tests.factories import ExpertProfileFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    """Start every test with empty API throttle counters (they live in the locmem cache).
+
+    Every test client comes from 127.0.0.1, so without this the sign-up and token
+    requests of earlier tests in the same worker would count against later ones.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def sme(db: Any) -> Organisation:
     return OrganisationFactory(kind=Organisation.Kind.SME, name="株式会社みやぎ精工")

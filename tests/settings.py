@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
+
+# config.settings refuses to start without SECRET_KEY unless DEBUG is true; tests run with
+# DEBUG off like production, so they bring a key of their own (any real one still wins).
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret-" + "k" * 40)
 
 from config.settings import *  # noqa: F403
 

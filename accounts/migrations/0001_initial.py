@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('full_name', models.CharField(blank=True, max_length=150, verbose_name='full name')),
                 ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
                 ('locale', models.CharField(choices=[('ja', 'Japanese'), ('en', 'English')], default='ja', max_length=8, verbose_name='language')),
-                ('time_zone', models.CharField(default='Asia/Tokyo', max_length=64, verbose_name='time zone')),
+                ('time_zone', models.CharField(default='Asia/Tokyo', max_length=64, validators=[accounts.models.validate_time_zone], verbose_name='time zone')),
                 ('is_staff', models.BooleanField(default=False, verbose_name='staff status')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),

@@ -31,6 +31,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"message": _("Validation error"), "extra": {"fields": response.data}}
+    elif isinstance(exc, exceptions.Throttled):
+        # Retry-After carries the same number; clients that read only the body get it too.
+        response.data = {"message": str(exc.detail), "extra": {"wait": getattr(exc, "wait", None)}}
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = {"message": str(detail), "extra": {}}

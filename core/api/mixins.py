@@ -12,5 +12,7 @@ class ApiAuthMixin(APIView):
     `accounts.api.ActorApiMixin` adds the typed actor.
     """
 
-    authentication_classes = (SessionAuthentication, TokenAuthentication)
+    # Token first: DRF answers an anonymous request with the first class's challenge
+    # (WWW-Authenticate: Token), which makes it a 401 instead of a 403.
+    authentication_classes = (TokenAuthentication, SessionAuthentication)
     permission_classes = (IsAuthenticated,)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 from frontend.persona import get_persona
 from reference import vocabulary
@@ -27,3 +28,36 @@ def vocab(code: str, section: str) -> str:
 def term_list(manager: Any) -> list[Any]:
     """Terms of a prefetched relation in vocabulary order (no extra query)."""
     return sorted(manager.all(), key=lambda t: t.position)
+
+
+_EVIDENCE_SECTIONS = {
+    "sector": "sectors",
+    "capability": "capabilities",
+    "certification": "certifications",
+    "need_category": "need_categories",
+    "expert_type": "expert_types",
+    "region": "prefectures",
+}
+
+
+@register.filter
+def evidence_text(item: dict[str, Any]) -> str:
+    """One piece of the engine's structured evidence, in the page's language."""
+    kind = item.get("kind", "")
+    if kind == "keyword":
+        return _("Key words: %(text)s") % {"text": item.get("text", "")}
+    if kind == "nationwide":
+        return str(_("Works nationwide"))
+    section = _EVIDENCE_SECTIONS.get(kind)
+    if section is None:
+        return str(item.get("text", ""))
+    label = vocabulary.label(section, item.get("code", ""))
+    templates = {
+        "sector": _("Sector: %(label)s"),
+        "capability": _("Capability: %(label)s"),
+        "certification": _("Certification held: %(label)s"),
+        "need_category": _("Area of help: %(label)s"),
+        "expert_type": _("Expert type: %(label)s"),
+        "region": _("Serves %(label)s"),
+    }
+    return templates[kind] % {"label": label}

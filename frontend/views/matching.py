@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
@@ -52,6 +51,7 @@ def proposals_context(request: HttpRequest, query: Need | Opportunity) -> dict[s
     keys = list({r.query_key for r in page.object_list})
     introductions = selectors.introductions_by_key(query_keys=keys)
     rows = [(r, introductions.get((r.query_key, r.candidate_key))) for r in page.object_list]
+    busy = selectors.recommendations_busy(recommendations=list(page.object_list))
     api = "api-need-detail" if isinstance(query, Need) else "api-opportunity-detail"
     api_kwargs = {"need_id": query.pk} if isinstance(query, Need) else {"opportunity_id": query.pk}
     return {
@@ -59,6 +59,7 @@ def proposals_context(request: HttpRequest, query: Need | Opportunity) -> dict[s
         "proposals": rows,
         "query_open": query.status == Status.OPEN,
         "message_form": IntroductionMessageForm(),
+        "proposals_busy": busy,
         "proposals_pending": query.recommendations_status == RecommendationsStatus.PENDING,
         "proposals_failed": query.recommendations_status == RecommendationsStatus.FAILED,
         "proposals_poll_url": reverse(api, kwargs=api_kwargs),
@@ -188,7 +189,7 @@ def _detail(
         "start_form": StartForm(),
         "close_form": CloseForm(),
         "outcome_form": OutcomeForm(initial=outcome_initial),
-        "time_zone": persona.user.time_zone or settings.TIME_ZONE,
+        "time_zone": persona.user.zone,
     }
     context.update(forms_ or {})
     return render(request, "frontend/matching/introduction.html", context)

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core import mail
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import Membership, Organisation, User
-from tests.factories import corporate_number
+from tests.factories import OrganisationFactory, UserFactory, corporate_number
 
 pytestmark = pytest.mark.django_db
+
+
+def _signup(email: str, password: str = "a-long-pass-phrase", **extra: str) -> dict[str, str]:  # noqa: S107
+    return {"email": email, "password": password, "kind": "sme", "organisation_name": "新会社", **extra}
 
 
 def test_it_signs_up_an_sme_owner(anon_api: APIClient) -> None:
@@ -28,14 +35,20 @@ def test_it_signs_up_an_sme_owner(anon_api: APIClient) -> None:
     assert client.get("/api/v1/organisation/").json()["name"] == "新会社"
 
 
-def test_it_refuses_a_duplicate_email(anon_api: APIClient, owner: User) -> None:
-    response = anon_api.post(
-        "/api/v1/auth/signup/",
-        {"email": owner.email, "password": "a-long-pass-phrase", "kind": "sme", "organisation_name": "x"},
-        format="json",
-    )
-    assert response.status_code == 400
-    assert "email" in response.json()["extra"]["fields"]
+def test_it_answers_a_registered_email_like_a_new_one(
+    anon_api: APIClient, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Sign-up must not tell whether an address has an account: same status and body,
+    # nothing created; the owner of the address gets an e-mail instead.
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = anon_api.post("/api/v1/auth/signup/", _signup(owner.email.upper()), format="json")
+        new = anon_api.post("/api/v1/auth/signup/", _signup("fresh@example.jp"), format="json")
+    assert taken.status_code == new.status_code == 201
+    assert taken.json().keys() == new.json().keys() == {"email"}
+    assert User.objects.filter(email=owner.email).count() == 1
+    assert Membership.objects.filter(user=owner).count() == 1
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    assert "/accounts/password_reset/" in mail.outbox[0].body
 
 
 def test_it_reads_and_updates_own_organisation(owner_api: APIClient, sme: Organisation) -> None:
@@ -141,3 +154,123 @@ def test_it_lets_only_bureau_owners_of_the_region_vet(sme: Organisation) -> None
     sme.refresh_from_db()
     assert sme.vetting_status == "vetted"
     assert sme.vetted_by == owner_here
+
+
+def test_it_runs_the_password_validators_on_sign_up(anon_api: APIClient) -> None:
+    for password in ("12345678", "password", "newcomer@example.jp"):
+        response = anon_api.post("/api/v1/auth/signup/", _signup("newcomer@example.jp", password), format="json")
+        assert response.status_code == 400, password
+        assert response.json()["extra"]["fields"]["password"], password
+    assert not User.objects.filter(email="newcomer@example.jp").exists()
+
+
+def test_it_refuses_a_weak_password_for_a_registered_email_too(anon_api: APIClient, owner: User) -> None:
+    # Validation comes before the "already registered" branch, so both answers match.
+    taken = anon_api.post("/api/v1/auth/signup/", _signup(owner.email, "12345678"), format="json")
+    new = anon_api.post("/api/v1/auth/signup/", _signup("fresh@example.jp", "12345678"), format="json")
+    assert taken.status_code == new.status_code == 400
+    assert taken.json() == new.json()
+
+
+def test_it_answers_401_with_a_challenge_when_the_token_is_missing(anon_api: APIClient) -> None:
+    response = anon_api.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert set(response.json()) == {"message", "extra"}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"phone": "0" * 100}, "phone"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
+        ({"full_name": "x" * 200}, "full_name"),
+    ],
+)
+def test_it_rejects_bad_profile_fields_with_a_field_error(
+    owner_api: APIClient, owner: User, data: dict[str, str], field: str
+) -> None:
+    response = owner_api.patch("/api/v1/me/", data, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["extra"]["fields"]
+    owner.refresh_from_db()
+    assert owner.time_zone == "Asia/Tokyo" and len(owner.phone) <= 30
+
+
+def test_it_updates_the_own_time_zone(owner_api: APIClient, owner: User) -> None:
+    response = owner_api.patch("/api/v1/me/", {"time_zone": "Europe/London", "phone": "022-000-0000"}, format="json")
+    assert response.status_code == 200, response.json()
+    owner.refresh_from_db()
+    assert (owner.time_zone, owner.phone) == ("Europe/London", "022-000-0000")
+
+
+def test_it_stores_a_full_width_corporate_number_in_ascii(owner_api: APIClient, sme: Organisation) -> None:
+    response = owner_api.patch(
+        "/api/v1/organisation/", {"corporate_number": "７００００１２０５０００２"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    sme.refresh_from_db()
+    assert sme.corporate_number == "7000012050002"
+
+
+def test_it_sees_a_full_width_corporate_number_as_the_one_already_registered(
+    owner_api: APIClient, sme: Organisation
+) -> None:
+    OrganisationFactory(corporate_number="7000012050002")
+    response = owner_api.patch(
+        "/api/v1/organisation/", {"corporate_number": "７００００１２０５０００２"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "corporate_number" in response.json()["extra"]["fields"]
+
+
+def test_it_refuses_non_ascii_digits_in_the_model_validator() -> None:
+    from accounts.rules import corporate_number_is_valid
+
+    assert corporate_number_is_valid("7000012050002")
+    assert not corporate_number_is_valid("７００００１２０５０００２")
+
+
+def test_it_throttles_the_token_endpoint_in_the_error_format(
+    anon_api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "100/minute", "user": "100/minute", "auth": "2/minute"}
+    )
+    statuses = [
+        anon_api.post("/api/v1/auth/token/", {"username": f"u{i}@example.jp", "password": "x"}).status_code
+        for i in range(3)
+    ]
+    assert statuses == [400, 400, 429]
+    response = anon_api.post("/api/v1/auth/signup/", _signup("someone@example.jp"), format="json")
+    assert response.status_code == 429
+    body = response.json()
+    assert set(body) == {"message", "extra"} and body["extra"]["wait"] > 0
+    assert int(response["Retry-After"]) > 0
+
+
+def test_it_throttles_anonymous_api_clients(anon_api: APIClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "100/minute", "auth": "100/minute"}
+    )
+    statuses = [anon_api.post("/api/v1/auth/signup/", {}, format="json").status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+
+
+def test_it_locks_the_token_endpoint_after_repeated_wrong_passwords(
+    anon_api: APIClient, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Throttles out of the way: this is the lockout, counted per e-mail (any case) and address.
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1000/minute", "user": "1000/minute", "auth": "1000/minute"}
+    )
+    UserFactory(email="target@example.jp", password="the-right-pass-phrase")
+    limit = settings.AXES_FAILURE_LIMIT
+    statuses = [
+        anon_api.post("/api/v1/auth/token/", {"username": "Target@example.jp", "password": "wrong"}).status_code
+        for _ in range(limit)
+    ]
+    assert statuses == [400] * (limit - 1) + [429]
+    right = anon_api.post("/api/v1/auth/token/", {"username": "target@example.jp", "password": "the-right-pass-phrase"})
+    assert right.status_code == 429
+    assert set(right.json()) == {"message", "extra"}

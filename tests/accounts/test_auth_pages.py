@@ -95,3 +95,27 @@ def test_it_stays_japanese_for_an_english_browser_until_the_user_switches(client
     assert "Log out" in client.get("/").content.decode()
     user.refresh_from_db()
     assert user.locale == "en"  # e-mails follow the switch
+
+
+def test_it_locks_the_login_page_after_repeated_wrong_passwords(client: Client, settings: object) -> None:
+    UserFactory(email="hanako@example.jp")
+    limit = settings.AXES_FAILURE_LIMIT  # type: ignore[attr-defined]
+    statuses = [
+        client.post("/accounts/login/", {"username": "HANAKO@example.jp", "password": "wrong"}).status_code
+        for _ in range(limit)
+    ]
+    assert statuses == [200] * (limit - 1) + [429]
+    # Locked out even with the right password, on a branded page in the site's language.
+    response = client.post("/accounts/login/", {"username": "hanako@example.jp", "password": "pass-word-123"})
+    assert response.status_code == 429
+    assert "ログイン" in response.content.decode()
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_it_does_not_lock_out_another_user_from_the_same_address(client: Client, settings: object) -> None:
+    UserFactory(email="hanako@example.jp")
+    UserFactory(email="jiro@example.jp")
+    for _ in range(settings.AXES_FAILURE_LIMIT):  # type: ignore[attr-defined]
+        client.post("/accounts/login/", {"username": "hanako@example.jp", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "jiro@example.jp", "password": "pass-word-123"})
+    assert response.status_code == 302

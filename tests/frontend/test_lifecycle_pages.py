@@ -531,3 +531,13 @@ def test_the_browse_page_has_no_n_plus_one(
 
     response = _no_n_plus_one(owner_client, reverse("opportunity-browse"), add, django_assert_max_num_queries)
     assert response.context["page"].paginator.count == 28
+
+
+def test_it_falls_back_to_tokyo_for_a_bad_stored_time_zone(
+    owner: User, owner_client: Client, requested: Introduction
+) -> None:
+    IntroductionEvent.objects.filter(introduction=requested).update(created_at=datetime(2026, 1, 1, 0, 30, tzinfo=UTC))
+    User.objects.filter(pk=owner.pk).update(time_zone="Mars/Olympus_Mons")
+    response = _detail(owner_client, requested)
+    assert response.status_code == 200
+    assert "2026-01-01 09:30" in response.content.decode()

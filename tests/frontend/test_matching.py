@@ -218,3 +218,23 @@ def test_it_says_proposals_are_being_computed_and_polls(owner_client: Client, sm
     assert 'data-proposals-poll="/api/v1/needs/' in html
     assert "js/proposals.js" in html
     assert "No proposals yet" not in html and "まだ提案はありません" not in html
+
+
+def test_it_shows_evidence_in_the_page_language_with_relevance_and_busy(
+    owner: User, owner_client: Client, sme: Organisation
+) -> None:
+    need = NeedFactory(organisation=sme, status="open")
+    expert = ExpertProfileFactory(capacity=1, active_engagements=1)
+    evidence = [{"kind": "sector", "code": "semiconductor"}, {"kind": "keyword", "text": "真空チャンバー"}]
+    recommend(need, expert, evidence=evidence, relevance=82.4)
+
+    html = owner_client.get(f"/needs/{need.pk}/").content.decode()
+    assert "分野: 半導体" in html and "キーワード: 真空チャンバー" in html
+    assert "関連度 82/100" in html
+    assert "現在は受け入れ枠がありません" in html
+
+    owner.locale = "en"
+    owner.save(update_fields=["locale"])
+    html = owner_client.get(f"/needs/{need.pk}/").content.decode()
+    assert "Sector: Semiconductors" in html and "Key words: 真空チャンバー" in html
+    assert "Relevance 82/100" in html and "Busy: no capacity left at the moment" in html

@@ -92,7 +92,8 @@ def test_a_recommendation_keeps_its_id_and_a_stale_one_gets_a_clear_answer(
 
     response = run(api_client(owner).post, f"/api/v1/recommendations/{shown.pk}/request/", {}, format="json")
     assert response.status_code == 400
-    assert "no longer current" in response.json()["message"]
+    assert response.json()["extra"]["code"] == "stale_recommendation"
+    assert "最新ではありません" in response.json()["message"]
 
 
 def test_a_revoked_organisation_cannot_be_requested_for_a_restricted_opportunity(buyer: User) -> None:
@@ -107,7 +108,7 @@ def test_a_revoked_organisation_cannot_be_requested_for_a_restricted_opportunity
     assert list(recommendation_list(query=opportunity)) == []  # takes effect at read time, no refresh needed
     response = api_client(buyer).post(f"/api/v1/recommendations/{rec.pk}/request/", {}, format="json")
     assert response.status_code == 400
-    assert "restricted" in response.json()["message"]
+    assert response.json()["extra"]["code"] == "not_vetted"
 
 
 def test_a_version_swap_during_ranking_is_safe(owner: User) -> None:

@@ -222,3 +222,12 @@ def test_it_sets_closed_at_by_the_same_rule_as_an_edit(tmp_path: Path) -> None:
     call_command("import_queries", str(write(tmp_path, "q2.jsonl", [QUERIES[0]])))
     need.refresh_from_db()
     assert need.status == "open" and need.closed_at is None
+
+
+def test_it_shows_progress_on_stderr_and_keeps_stdout_for_the_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("import_profiles", str(write(tmp_path, "p.jsonl", PROFILES)))
+    out, err = capsys.readouterr()
+    assert out.strip() == "profiles: 4 created, 0 updated"
+    assert "profiles: lines checked: 4" in err and "profiles: rows written: 4" in err
