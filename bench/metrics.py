@@ -57,3 +57,48 @@ def expected_matches(
                     room -= 1
                     total += 1
     return total / runs
+
+
+def hit_at(ranked: list[str], rel: dict[str, int], k: int = 3, grade: int = 3) -> float:
+    """1.0 when a candidate of at least ``grade`` is among the first k."""
+    return 1.0 if any(rel.get(c, 0) >= grade for c in ranked[:k]) else 0.0
+
+
+def rr(ranked: list[str], rel: dict[str, int], grade: int = 3) -> float:
+    """Reciprocal rank of the first candidate of at least ``grade`` (0 when none is listed)."""
+    for i, c in enumerate(ranked, start=1):
+        if rel.get(c, 0) >= grade:
+            return 1.0 / i
+    return 0.0
+
+
+def mean_over(fn, results: dict[str, list[str]], qrels: dict[str, dict[str, int]], ids=None) -> float:
+    ids = [q for q in (ids if ids is not None else qrels) if qrels.get(q)]
+    vals = [fn(results.get(q, []), qrels[q]) for q in ids]
+    return sum(vals) / len(vals) if vals else 0.0
+
+
+def exposure(results: dict[str, list[str]], candidates: list[str]) -> dict[str, float]:
+    """Position-weighted exposure (1/k, the simulator's examination model) of every candidate."""
+    e = dict.fromkeys(candidates, 0.0)
+    for ranked in results.values():
+        for k, c in enumerate(ranked, start=1):
+            e[c] = e.get(c, 0.0) + 1.0 / k
+    return e
+
+
+def gini(values: list[float]) -> float:
+    v = sorted(values)
+    n = len(v)
+    s = sum(v)
+    if n == 0 or s <= 0:
+        return 0.0
+    cum = sum((i + 1) * x for i, x in enumerate(v))
+    return (2 * cum) / (n * s) - (n + 1) / n
+
+
+def never_shown_share(results: dict[str, list[str]], qrels: dict[str, dict[str, int]], min_grade: int = 2) -> float:
+    """Share of candidates relevant (grade >= min_grade) to some query that appear in no list."""
+    relevant = {c for rel in qrels.values() for c, g in rel.items() if g >= min_grade}
+    shown = {c for ranked in results.values() for c in ranked}
+    return len(relevant - shown) / len(relevant) if relevant else 0.0

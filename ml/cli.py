@@ -96,13 +96,27 @@ def cmd_rank(args: argparse.Namespace) -> int:
     model = load_model(_need_dir(args.model, "a model directory", "model.json")) if args.model else load_model(None)
     if args.index:
         index = Index.load(_need_dir(args.index, "an index directory", "meta.json"))
-        results = rank_index(index, queries, top=args.top, policy=args.policy, scorer=model.scorer(), progress=progress)
+        results = rank_index(
+            index,
+            queries,
+            top=args.top,
+            policy=args.policy,
+            scorer=model.scorer(),
+            progress=progress,
+            exposure_weight=args.exposure_weight,
+        )
     else:
         with tempfile.TemporaryDirectory(prefix="ml-rank-") as tmp:
             build_index(args.profiles, Path(tmp) / "index", progress=progress)
             index = Index.load(Path(tmp) / "index")
             results = rank_index(
-                index, queries, top=args.top, policy=args.policy, scorer=model.scorer(), progress=progress
+                index,
+                queries,
+                top=args.top,
+                policy=args.policy,
+                scorer=model.scorer(),
+                progress=progress,
+                exposure_weight=args.exposure_weight,
             )
             del index
     buf = io.StringIO()
@@ -190,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--top", type=_positive_int, default=10)
     s.add_argument("--policy", choices=("relevance", "market"), default="market")
     s.add_argument("--model", help="trained model directory (default: untrained ranker)")
+    s.add_argument(
+        "--exposure-weight",
+        type=float,
+        default=None,
+        help="market policy: weight of the fair-exposure term (default: $ML_EXPOSURE_WEIGHT or the engine default)",
+    )
     s.add_argument("--out")
     s.set_defaults(func=cmd_rank)
 

@@ -65,7 +65,9 @@ from ml.vocab import load_vocabulary
 if TYPE_CHECKING:
     from ml.interchange import JSONObject
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+BM25_K1 = 1.2
+BM25_B = 0.75
 CHUNK = 50_000  # rows per spilled count matrix / progress line
 BATCH = 2_000  # rows per tokenising task
 POOL_MIN_ROWS = 20_000  # below this, tokenise in-process (no pool start-up cost)
@@ -231,6 +233,11 @@ class _Channel:
         data = np.lib.format.open_memmap(out / f"{self.name}_data.npy", mode="w+", dtype=np.float32, shape=(nnz,))
         indices = np.lib.format.open_memmap(out / f"{self.name}_indices.npy", mode="w+", dtype=np.int32, shape=(nnz,))
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        # per-row L2 norm of the raw TF-IDF weights and length (kept tokens):
+        # with them the BM25 weight of any stored entry can be recovered
+        # exactly (``bm25_matrix``), so BM25 needs no second matrix.
+        row_norm = np.ones(n_docs, dtype=np.float32)
+        row_len = np.zeros(n_docs, dtype=np.float32)
         pos, row = 0, 0
         for path in self.chunks:
             with np.load(path) as z:
@@ -242,6 +249,8 @@ class _Channel:
             w = (1.0 + np.log(cnt[mask])) * idf[ind2]
             norms = np.sqrt(np.bincount(rows_of, weights=w * w, minlength=nrows))
             norms[norms == 0] = 1.0
+            row_norm[row : row + nrows] = norms
+            row_len[row : row + nrows] = np.bincount(rows_of, weights=cnt[mask], minlength=nrows)
             w = (w / norms[rows_of]).astype(np.float32)
             counts_per_row = np.bincount(rows_of, minlength=nrows)
             data[pos : pos + len(w)] = w
@@ -255,6 +264,10 @@ class _Channel:
         del data, indices
         np.save(out / f"{self.name}_indptr.npy", _index_dtype(indptr))
         np.save(out / f"{self.name}_idf.npy", idf)
+        np.save(out / f"{self.name}_norm.npy", row_norm)
+        np.save(out / f"{self.name}_len.npy", row_len)
+        dfk = df[keep].astype(np.float64)
+        np.save(out / f"{self.name}_bm25idf.npy", np.log(1.0 + (n_docs - dfk + 0.5) / (dfk + 0.5)).astype(np.float32))
         inv = [""] * int(keep.sum())
         for tok, i in self.vocab.items():
             j = new_id[i]
@@ -409,6 +422,42 @@ def predict_concepts(
 
 def _transpose_save(out: Path, name: str, m: sp.csr_matrix) -> None:
     _save_csr(out, name, sp.csr_matrix(m.T.tocsr()))
+
+
+@dataclass
+class BM25Stats:
+    """What turns stored TF-IDF entries of a channel back into BM25 term weights."""
+
+    idf: NDArray[np.float32]  # the TF-IDF idf (1 + log((1+N)/(1+df)))
+    bm25idf: NDArray[np.float32]  # log(1 + (N - df + 0.5) / (df + 0.5))
+    norm: NDArray[np.float32]  # per row: L2 norm of the raw TF-IDF weights
+    length: NDArray[np.float32]  # per row: number of (kept) tokens
+    avg_len: float
+
+
+def bm25_matrix(m: sp.csr_matrix, rows: NDArray[np.int64], st: BM25Stats) -> sp.csr_matrix:
+    """BM25 term weights (Robertson/Sparck Jones idf, k1=1.2, b=0.75) of ``m = tfidf[rows]``.
+
+    A stored entry is ``(1 + log tf) * idf / norm``, so ``tf`` is recovered
+    exactly from it and the row's norm; no count matrix is kept.
+    """
+    m = sp.csr_matrix(m)
+    if m.nnz == 0:
+        return sp.csr_matrix(m.shape, dtype=np.float32)
+    out = np.empty(m.nnz, dtype=np.float32)
+    step = 100_000  # rows per block: bounded temporaries on million-row builds
+    for a in range(0, m.shape[0], step):
+        b = min(m.shape[0], a + step)
+        lo, hi = int(m.indptr[a]), int(m.indptr[b])
+        if hi == lo:
+            continue
+        g = rows[a + np.repeat(np.arange(b - a), np.diff(m.indptr[a : b + 1]))]
+        col = m.indices[lo:hi]
+        tf = np.exp(np.asarray(m.data[lo:hi], np.float64) * st.norm[g] / st.idf[col] - 1.0)
+        tf = np.maximum(np.rint(tf), 1.0)
+        denom = tf + BM25_K1 * (1.0 - BM25_B + BM25_B * st.length[g] / max(st.avg_len, 1e-9))
+        out[lo:hi] = st.bm25idf[col] * tf * (BM25_K1 + 1.0) / denom
+    return sp.csr_matrix((out, m.indices, m.indptr), shape=m.shape)
 
 
 # ---------------------------------------------------------------------------
@@ -693,6 +742,7 @@ def _build_into(source: Iterable[JSONObject] | Path, n_expected: int, out: Path,
     _save_csr(out, "explicit", explicit)
     _save_csr(out, "certs", certs)
 
+    _save_type_given_need(out, explicit, kinds_arr, np.load(out / "expert_type.npy"))
     word = _load_csr(out, "word", (n, n_word))
     clf_info = _train_concept_classifiers(word, explicit, kinds_arr, out, progress)
     clf = Index.load_classifier(out, clf_info)
@@ -720,7 +770,8 @@ def _build_into(source: Iterable[JSONObject] | Path, n_expected: int, out: Path,
         np.save(out / f"rows_{kname}.npy", rows.astype(np.int64))
         if len(rows) == 0:
             continue
-        _transpose_save(out, f"post_{kname}_word", word[rows])
+        # retrieval postings carry BM25 weights (a query sums them over its terms)
+        _transpose_save(out, f"post_{kname}_word", bm25_matrix(word[rows], rows, _bm25_stats(out, "word", n)))
         _transpose_save(out, f"post_{kname}_concept", _concept_norm(concept[rows]))
     shutil.rmtree(spill, ignore_errors=True)
     meta = {
@@ -735,6 +786,39 @@ def _build_into(source: Iterable[JSONObject] | Path, n_expected: int, out: Path,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+
+
+TYPE_PRIOR = 2.0  # pseudo-counts of the overall expert-type mix per need category
+
+
+def _save_type_given_need(
+    out: Path, explicit: sp.csr_matrix, kinds: NDArray[np.int8], expert_type: NDArray[np.int16]
+) -> None:
+    """P(expert type | need category) from coded experts (skills + type), smoothed to the overall mix."""
+    space = concept_space()
+    lo, hi = space.offsets["need_categories"]
+    n_types = len(EXPERT_TYPE_INDEX)
+    rows = np.flatnonzero((kinds == KIND_INDEX["expert"]) & (expert_type >= 0))
+    if len(rows) < 20:
+        return
+    onehot = np.zeros((len(rows), n_types), dtype=np.float64)
+    onehot[np.arange(len(rows)), expert_type[rows]] = 1.0
+    skills = sp.csr_matrix(explicit[rows][:, lo:hi], dtype=np.float64)
+    counts = np.asarray(skills.T @ onehot)  # need x type
+    prior = onehot.mean(axis=0)
+    p = (counts + TYPE_PRIOR * prior) / (counts.sum(axis=1, keepdims=True) + TYPE_PRIOR)
+    np.save(out / "type_given_need.npy", p.astype(np.float32))
+
+
+def _bm25_stats(d: Path, name: str, n: int) -> BM25Stats:
+    length = np.load(d / f"{name}_len.npy")
+    return BM25Stats(
+        idf=np.load(d / f"{name}_idf.npy"),
+        bm25idf=np.load(d / f"{name}_bm25idf.npy"),
+        norm=np.load(d / f"{name}_norm.npy"),
+        length=length,
+        avg_len=float(length.mean()) if n else 1.0,
+    )
 
 
 def _concept_norm(m: sp.csr_matrix) -> sp.csr_matrix:
@@ -833,6 +917,30 @@ class Index:
     @cached_property
     def row_of(self) -> dict[str, int]:
         return {str(x): i for i, x in enumerate(self.ids)}
+
+    @cached_property
+    def type_given_need(self) -> NDArray[np.float32] | None:
+        """need categories x expert types: P(type | category) among this index's coded experts."""
+        p = self.path / "type_given_need.npy"
+        return np.load(p) if p.exists() else None
+
+    @cached_property
+    def word_bm25(self) -> BM25Stats:
+        return _bm25_stats(self.path, "word", self.n)
+
+    @cached_property
+    def char_bm25(self) -> BM25Stats:
+        return _bm25_stats(self.path, "char", self.n)
+
+    def bm25_of_kind(self, kind: str, channel: str) -> sp.csr_matrix:
+        """BM25 weights of every row of ``kind`` (``rows_of_kind`` order), cached; small kinds only."""
+        cache = self.__dict__.setdefault("_bm25_cache", {})
+        key = (kind, channel)
+        if key not in cache:
+            rows = self.rows_of_kind(kind)
+            m, st = (self.word, self.word_bm25) if channel == "word" else (self.char, self.char_bm25)
+            cache[key] = bm25_matrix(m[rows], rows, st)
+        return cache[key]
 
     def rows_of_kind(self, kind: str) -> NDArray[np.int64]:
         return self._rows[kind]

@@ -36,8 +36,13 @@ if TYPE_CHECKING:
 MODEL_FORMAT = 1
 POSITIVE = {"accepted": 1, "deal": 1, "declined": 0}
 SAMPLE_WEIGHT = {"accepted": 1.0, "deal": 2.0, "declined": 1.0}
-# A candidate model must beat the current one by this much (AUC) to be promoted.
+# A candidate model must beat the current one by this much (AUC) to be promoted,
+# on at least this many held-out labels from this many queries, and the 95 %
+# bootstrap interval of the AUC difference (queries resampled) must lie above 0.
 PROMOTE_MARGIN = 0.005
+MIN_LABELS = 200
+MIN_QUERIES = 20
+BOOTSTRAP = 400
 
 
 @dataclass
@@ -50,6 +55,17 @@ class Model:
     def version(self) -> str:
         version: str = self.meta.get("version", "untrained")
         return version
+
+    def score(self, x: NDArray[np.float32], targets: list[str]) -> NDArray[np.float64]:
+        """Scores of feature rows whose queries target ``targets`` (per row), as ranking would give them."""
+        if self.estimator is not None:
+            return self.scorer()(x)
+        out = np.zeros(len(x))
+        tt = np.array(targets)
+        for t in set(targets):
+            m = tt == t
+            out[m] = default_scorer.for_target(t)(x[m])
+        return out
 
     def scorer(self) -> Scorer:
         if self.estimator is None:
@@ -205,7 +221,7 @@ def train_model(
         kind = "logistic_regression"
     est.fit(x[tr].astype(np.float64), y[tr], sample_weight=w[tr])
     trained = est.predict_proba(x[held].astype(np.float64))[:, 1]
-    base = default_scorer(x[held])
+    base = untrained().score(x[held], [queries[int(q)]["target"] for q in qs[held]])
     m_tr = metrics(trained, y[held], qs[held])
     m_base = metrics(base, y[held], qs[held])
     # Refit on everything for the saved model; the held-out figures above stay
@@ -219,6 +235,7 @@ def train_model(
         "estimator": kind,
         "features": list(FEATURES),
         "training_data_sha256": digest,
+        "script": "ml.learn.train_model (python -m ml train)",
         "labels": {"pairs": len(y), "positives": int(y.sum()), "train": int(tr.sum()), "holdout": int(held.sum())},
         "metrics": {"holdout": m_tr, "untrained_holdout": m_base},
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -244,18 +261,65 @@ def evaluate_models(
 ) -> dict[str, Any]:
     """Compare two models on labelled pairs. ``better`` says whether B should replace A."""
     x, y, _, qs = labelled_matrix(index, queries, labels)
-    ma = metrics(model_a.scorer()(x), y, qs)
-    mb = metrics(model_b.scorer()(x), y, qs)
+    targets = [queries[int(q)]["target"] for q in qs]
+    sa, sb = model_a.score(x, targets), model_b.score(x, targets)
+    ma = metrics(sa, y, qs)
+    mb = metrics(sb, y, qs)
+    n_queries = len(np.unique(qs))
+    ci = auc_diff_interval(sa, sb, y, qs)
+    enough = len(y) >= MIN_LABELS and n_queries >= MIN_QUERIES
     better = (
-        mb.get("auc") is not None
+        enough
+        and mb.get("auc") is not None
         and ma.get("auc") is not None
         and mb["auc"] >= ma["auc"] + PROMOTE_MARGIN
+        and ci is not None
+        and ci[0] > 0.0
         and (mb.get("ndcg") or 0.0) >= (ma.get("ndcg") or 0.0) - 0.01
+    )
+    why = (
+        f"too few held-out labels ({len(y)} from {n_queries} queries; need >= {MIN_LABELS} from >= {MIN_QUERIES})"
+        if not enough
+        else "b is better"
+        if better
+        else "b is not better (AUC margin or bootstrap interval)"
     )
     return {
         "a": {"model": model_a.version, **ma},
         "b": {"model": model_b.version, **mb},
+        "labels": len(y),
+        "queries": n_queries,
+        "auc_diff_ci": [round(ci[0], 5), round(ci[1], 5)] if ci else None,
         "better": bool(better),
         "margin": PROMOTE_MARGIN,
+        "gate": {"min_labels": MIN_LABELS, "min_queries": MIN_QUERIES, "bootstrap": BOOTSTRAP, "ci": 0.95},
+        "reason": why,
         "decision": "promote b" if better else "keep a",
     }
+
+
+def auc_diff_interval(
+    sa: NDArray[np.float64], sb: NDArray[np.float64], y: NDArray[np.int64], qs: NDArray[np.int64], *, seed: int = 0
+) -> tuple[float, float] | None:
+    """95 % bootstrap interval of AUC(b) - AUC(a).
+
+    Whole queries are resampled: labels of one query are not independent.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    if len(y) == 0 or y.min() == y.max():
+        return None
+    uq, inv = np.unique(qs, return_inverse=True)
+    members = [np.flatnonzero(inv == k) for k in range(len(uq))]
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(BOOTSTRAP):
+        pick = np.concatenate([members[k] for k in rng.integers(0, len(uq), len(uq))])
+        yy = y[pick]
+        if yy.min() == yy.max():
+            continue
+        diffs.append(float(roc_auc_score(yy, sb[pick]) - roc_auc_score(yy, sa[pick])))
+    if len(diffs) < BOOTSTRAP // 2:
+        return None
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return float(lo), float(hi)

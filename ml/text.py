@@ -287,3 +287,81 @@ def char_ngrams(text: str | None, ns: tuple[int, ...] = (2, 3)) -> list[str]:
     if not grams and c:
         grams.append(c)
     return grams
+
+
+# Nouns that make no keyword: pronouns and dependent nouns are excluded by POS;
+# these are ordinary nouns too vague to explain a match.
+_VAGUE = {
+    "当社",
+    "弊社",
+    "御社",
+    "貴社",
+    "私",
+    "我々",
+    "こと",
+    "もの",
+    "ため",
+    "よう",
+    "方",
+    "中",
+    "等",
+    "件",
+    "感じ",
+    "ところ",
+}
+_HAS_DIGIT = re.compile(r"[0-9０-９〇一二三四五六七八九十百千万億]+[年月日時分歳%％件名社円]|[0-9０-９]")
+
+
+def _keyword_noun(m: Morpheme) -> bool:
+    pos = m.part_of_speech()
+    if pos[0] != "名詞" or pos[1] in ("数詞", "代名詞"):
+        return False
+    if pos[1] == "普通名詞" and pos[2] == "助数詞可能" and len(m.surface()) == 1:
+        return False
+    if "非自立" in pos[1] or "非自立" in pos[2]:
+        return False
+    s = m.surface()
+    return bool(s.strip()) and not _HAS_DIGIT.search(s) and s not in _VAGUE
+
+
+@lru_cache(maxsize=4096)
+def keyword_surfaces(text: str | None) -> dict[str, str]:
+    """Index term -> the words as written in ``text`` (NFKC only), for nouns and noun runs.
+
+    The index stores normalised terms (folded katakana, Sudachi normalised
+    forms: 真空チヤンバ); reasons must show what the user wrote (真空チャンバー).
+    Only nouns qualify (no verbs such as 来る / 出す, no auxiliaries, no
+    numbers, dates or pronouns), so a keyword is always a content word.
+    """
+    out: dict[str, str] = {}
+    if not text:
+        return out
+    tok, _ = _tokenizers()
+    runs: list[str] = []
+    for line in unicodedata.normalize("NFKC", text).split("\n"):
+        for piece in _chunks(line):
+            run: list[str] = []
+            for m in tok.tokenize(piece):
+                if _keyword_noun(m):
+                    s = m.surface().strip()
+                    if len(s) >= 2 or (len(s) == 1 and not s.isascii() and not _is_kana(s)):
+                        out.setdefault(fold_token(normalize(s)), s)
+                        for t in _tokenize_sentence(normalize(s)):
+                            out.setdefault(t, s)
+                    run.append(s)
+                else:
+                    if len(run) >= 2:
+                        runs.append("".join(run))
+                        runs.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
+                    run = []
+            if len(run) >= 2:
+                runs.append("".join(run))
+                runs.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
+    for r in runs:
+        for t in _tokenize_sentence(normalize(r)):
+            out.setdefault(t, r)
+    return out
+
+
+def _is_kana(s: str) -> bool:
+    return all("\u3040" <= ch <= "\u30ff" for ch in s)

@@ -20,15 +20,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def labelled_market(settings: Any, tmp_path: Path) -> list[ExpertProfile]:
-    """Needs in Miyagi; experts based in Tokyo accept, local ones decline (the untrained ranker prefers local)."""
+    """Needs in Miyagi; experts based in Tokyo accept, local ones decline (the untrained ranker prefers local).
+
+    Large enough for the promotion gate (at least 200 held-out labels from 20 queries).
+    """
     settings.ML_MODEL_DIR = tmp_path / "models"
     experts = [
-        ExpertProfileFactory(prefecture="13" if i % 2 else "04", bio="製造業のDX推進を支援します。") for i in range(8)
+        ExpertProfileFactory(prefecture="13" if i % 2 else "04", bio="製造業のDX推進を支援します。") for i in range(10)
     ]
     sme = OrganisationFactory()
     now = timezone.now()
     rows = []
-    for _n in range(16):
+    for _n in range(72):
         need = NeedFactory(organisation=sme, prefecture="04")
         for expert in experts:
             accepted = expert.prefecture == "13"
@@ -47,7 +50,7 @@ def labelled_market(settings: Any, tmp_path: Path) -> list[ExpertProfile]:
 
 def test_it_exports_labels_from_answered_introductions(labelled_market: list[ExpertProfile]) -> None:
     labels = learning.labels_export()
-    assert len(labels) == 16 * 8
+    assert len(labels) == 72 * 10
     assert {lab["label"] for lab in labels} == {"accepted", "declined"}
 
 

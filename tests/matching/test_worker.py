@@ -17,8 +17,9 @@ from django.db import connection, transaction
 
 from accounts.models import Organisation
 from config.celery import app
-from matching.models import Recommendation, RefreshJob
+from matching.models import IndexVersion, Recommendation, RefreshJob
 from matching.services.recommendations import refresh_schedule
+from opportunities.models import Need
 from opportunities.services import need_create
 from tests.factories import ExpertProfileFactory, MembershipFactory, NeedFactory, OrganisationFactory
 
@@ -129,17 +130,19 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
         worker.stop()
 
 
-def test_it_refreshes_recommendations_in_a_worker_when_a_need_is_created(broker: str, workers: Any) -> None:
+def test_it_ranks_a_new_need_in_a_worker_after_commit(broker: str, workers: Any) -> None:
     worker = workers(broker)
     experts = [ExpertProfileFactory() for _ in range(3)]
     owner = MembershipFactory(organisation=OrganisationFactory(kind=Organisation.Kind.SME)).user
 
     need = need_create(actor=owner, data={"title": "生産管理のDX", "status": "open"})
 
-    _wait(lambda: Recommendation.objects.filter(need=need).exists(), 60, "recommendations", worker.log)
-    job = RefreshJob.objects.get(reason=f"need:{need.pk}")
-    assert job.state == RefreshJob.State.DONE and job.attempts == 1
+    # The web side only marked it pending and sent the task: the worker ranks it (building the index first).
+    assert Need.objects.get(pk=need.pk).recommendations_status in ("pending", "ready")
+    _wait(lambda: Need.objects.filter(pk=need.pk, recommendations_status="ready").exists(), 60, "ranking", worker.log)
     assert {r.expert_id for r in Recommendation.objects.filter(need=need)} == {e.pk for e in experts}
+    assert IndexVersion.objects.filter(kind="expert", is_active=True).exists()
+    assert not RefreshJob.objects.exists()  # a single saved need is ranked alone, not by a group refresh
 
 
 def test_it_reruns_a_refresh_killed_mid_task_and_writes_once(broker: str, workers: Any) -> None:

@@ -30,7 +30,9 @@ def test_it_ranks_through_the_command_line(tmp_path):
         assert set(line) == {"query", "results"}
         assert len(line["results"]) <= 2
         for r in line["results"]:
-            assert set(r) == {"id", "score", "reasons"}
+            # required keys, plus only the optional ones the contract allows adding
+            assert {"id", "score", "reasons"} <= set(r) <= {"id", "score", "reasons", "relevance", "evidence"}
+            assert isinstance(r["relevance"], int) and 0 <= r["relevance"] <= 100
     assert "rank:" in proc.stderr  # progress on stderr, never stdout
 
 
@@ -111,5 +113,8 @@ def test_it_trains_and_evaluates_models(tmp_path):
     result = json.loads(proc.stdout)
     assert isinstance(result["better"], bool)
     assert (tmp_path / "current").exists() == result["better"]
+    # the promotion gate: a handful of labels from a few queries can never promote
+    assert result["better"] is False and result["reason"].startswith("too few held-out labels")
+    assert meta["script"] and meta["created"] and meta["version"]
     proc = run_ml("rank", "--profiles", str(p), "--queries", str(q), "--model", str(tmp_path / "m"))
     assert proc.returncode == 0, proc.stderr

@@ -90,3 +90,35 @@ def test_it_builds_and_reuses_a_persistent_index(tmp_path):
     a = api.rank(None, QUERIES, index_dir=tmp_path / "idx", policy="relevance")
     b = api.rank(PROFILES, QUERIES, policy="relevance")
     assert a == b
+
+
+def test_the_auc_difference_interval_separates_a_real_gain_from_noise():
+    import numpy as np
+
+    from ml.learn import auc_diff_interval
+
+    rng = np.random.default_rng(1)
+    qs = np.repeat(np.arange(40), 10)
+    y = rng.integers(0, 2, len(qs))
+    good = y + rng.normal(0, 0.5, len(qs))
+    noise = rng.normal(0, 1, len(qs))
+    lo, hi = auc_diff_interval(noise, good, y, qs)
+    assert lo > 0
+    lo, hi = auc_diff_interval(noise, rng.normal(0, 1, len(qs)), y, qs)
+    assert lo < 0 < hi
+
+
+def test_the_fair_exposure_term_only_reorders_and_keeps_lists_valid():
+    import numpy as np
+
+    from ml.engine import Candidates, market_rerank
+
+    rows = np.arange(30)
+    cands = [Candidates(rows.copy(), np.linspace(0.9, 0.1, 30)) for _ in range(20)]
+    remaining = np.full(30, 2)
+    plain = market_rerank(cands, remaining, top=5, exposure_weight=0.0)
+    fair = market_rerank(cands, remaining, top=5, exposure_weight=2.0)
+    shown = lambda lists: {int(r) for rows_, _ in lists for r in rows_}  # noqa: E731
+    assert len(shown(fair)) > len(shown(plain))
+    for r, _v in fair:
+        assert len(r) == 5 and len(set(r.tolist())) == 5
