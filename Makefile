@@ -23,7 +23,7 @@ demo bench-web messages: export DEBUG ?= true
 
 # Set up everything and serve the demo on SQLite with eager Celery.
 demo: install
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py load_demo --if-empty
 	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py demo_logins
 	$(PY) manage.py runserver $(HOST):$(PORT)

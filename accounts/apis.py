@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import ActorApiMixin
-from accounts.models import validate_time_zone
+from accounts.models import EMPLOYEES_HELP, IndustryDetail, validate_time_zone
 from reference.fields import CodeListField
 
 
@@ -103,8 +103,11 @@ class OrganisationOutputSerializer(serializers.Serializer[Any]):
     capabilities = CodeListField()
     certifications = CodeListField()
     industry = serializers.CharField()
+    industry_detail = serializers.CharField(
+        help_text=_("A cabinet-order sub-industry with its own SME limits, or empty.")
+    )
     capital_jpy = serializers.IntegerField(allow_null=True)
-    employees = serializers.IntegerField(allow_null=True)
+    employees = serializers.IntegerField(allow_null=True, help_text=EMPLOYEES_HELP)
     size_class = serializers.CharField(allow_null=True, help_text=_("Derived by 中小企業基本法; read-only."))
     capacity = serializers.IntegerField()
     contact_name = serializers.CharField()
@@ -123,8 +126,11 @@ class OrganisationDetailApi(ActorApiMixin, APIView):
         capabilities = serializers.ListField(child=serializers.CharField(), required=False)
         certifications = serializers.ListField(child=serializers.CharField(), required=False)
         industry = serializers.CharField(required=False, allow_blank=True)
+        industry_detail = serializers.ChoiceField(
+            choices=[("", ""), *IndustryDetail.choices], required=False, allow_blank=True
+        )
         capital_jpy = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-        employees = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+        employees = serializers.IntegerField(required=False, allow_null=True, min_value=0, help_text=EMPLOYEES_HELP)
         capacity = serializers.IntegerField(required=False, min_value=0)
         contact_name = serializers.CharField(required=False, allow_blank=True)
         contact_email = serializers.EmailField(required=False, allow_blank=True)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from accounts import services
+from accounts import rules, services
 from accounts.models import ExpertProfile, Organisation
 from accounts.rules import corporate_number_is_valid
 from core.bulk import BulkRow
@@ -204,6 +204,10 @@ def _organisation_row(lineno: int, profile: dict[str, Any], organisation: Organi
     organisation.prefecture = profile.get("prefecture") or ""
     organisation.description = profile.get("description") or ""
     organisation.industry = profile.get("industry") or ""
+    exception = rules.INDUSTRY_EXCEPTIONS.get(organisation.industry_detail)
+    if exception is not None and exception.industry != organisation.industry:
+        # The interchange has no sub-industry: keep the one set on the platform unless the industry changed.
+        organisation.industry_detail = ""
     organisation.employees = profile.get("employees")
     organisation.capital_jpy = profile.get("capital_jpy")
     organisation.capacity = profile.get("capacity", 3)

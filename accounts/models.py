@@ -114,6 +114,18 @@ def validate_prefecture(value: str) -> None:
         raise ValidationError(_("Unknown prefecture code %(value)s."), params={"value": value})
 
 
+class IndustryDetail(models.TextChoices):
+    """The 政令 sub-industries with their own SME limits (rules: accounts.rules.INDUSTRY_EXCEPTIONS)."""
+
+    RUBBER_PRODUCTS = "rubber_products", _("Rubber products manufacturing (ゴム製品製造業)")
+    SOFTWARE_IT = "software_it", _("Software or information processing services (ソフトウェア業・情報処理サービス業)")
+    RYOKAN = "ryokan", _("Inns and hotels (旅館業・宿泊業)")
+    ENTERTAINMENT = "entertainment", _("Entertainment (娯楽業)")
+
+
+EMPLOYEES_HELP = _("Regular employees (常時使用する従業員): owners, part-time and casual staff are not counted.")
+
+
 class Organisation(models.Model):
     """A company or public body: an SME, a buyer, a support organisation or a bureau."""
 
@@ -146,8 +158,15 @@ class Organisation(models.Model):
     capabilities = term_field("capabilities", _("capabilities"))
     certifications = term_field("certifications", _("certifications"))
     industry = models.CharField(_("industry"), max_length=32, blank=True)
+    industry_detail = models.CharField(
+        _("sub-industry"),
+        max_length=32,
+        choices=IndustryDetail.choices,
+        blank=True,
+        help_text=_("Only for the sub-industries with their own SME limits under the SME Basic Act's cabinet order."),
+    )
     capital_jpy = models.BigIntegerField(_("capital (yen)"), null=True, blank=True)
-    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True, help_text=EMPLOYEES_HELP)
     capacity = models.PositiveIntegerField(
         _("capacity"), default=3, help_text=_("Introductions the organisation can take on at the same time.")
     )
@@ -189,13 +208,24 @@ class Organisation(models.Model):
     def clean(self) -> None:
         if self.industry and not vocabulary.is_valid("industries", self.industry):
             raise ValidationError({"industry": _("Unknown industry code %(code)s.") % {"code": self.industry}})
+        exception = rules.INDUSTRY_EXCEPTIONS.get(self.industry_detail)
+        if exception is not None and self.industry != exception.industry:
+            raise ValidationError(
+                {
+                    "industry_detail": _("%(detail)s belongs to the industry %(industry)s.")
+                    % {
+                        "detail": self.get_industry_detail_display(),
+                        "industry": vocabulary.label("industries", exception.industry),
+                    }
+                }
+            )
 
     @property
     def size_class(self) -> rules.SizeClass | None:
         """Derived from industry, capital and employees; never stored or typed in."""
         if self.kind != self.Kind.SME:
             return None
-        return rules.size_class(self.industry, self.capital_jpy, self.employees)
+        return rules.size_class(self.industry, self.capital_jpy, self.employees, self.industry_detail)
 
     @property
     def size_class_label(self) -> str:

@@ -15,7 +15,7 @@ from django.db.models import Case, Q, QuerySet, Value, When
 
 from accounts.models import Membership, Organisation, User
 from core.exceptions import NotFound
-from reference import vocabulary
+from reference.jurisdictions import bureau_jurisdiction, jurisdiction_label, jurisdiction_prefectures
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,12 @@ class BureauScope:
     only where their role allows"):
 
     - A member of an organisation of kind "bureau" sees aggregates for the
-      *region* of that organisation's prefecture (vocabulary
-      ``prefectures[].region``: a bureau in 04 Miyagi sees Tohoku) and may
-      filter within it. A bureau organisation without a prefecture is a
-      national body (e.g. 中小機構 headquarters) and sees the whole country.
+      *jurisdiction* of the 経済産業局 that serves that organisation's prefecture
+      (``reference.jurisdictions``, not the geographic regions: a bureau in 04
+      Miyagi sees 東北; one in 15 Niigata sees 関東, which includes 新潟・山梨・
+      長野・静岡) and may filter within it. A bureau organisation without a
+      prefecture is a national body (e.g. 中小機構 headquarters) and sees the
+      whole country.
     - Django staff without a bureau membership see the whole country.
     - Individual records (organisations to vet, the list of uncovered needs)
       are shown only to *owners* of the bureau organisation and to staff;
@@ -37,7 +39,7 @@ class BureauScope:
       region as the aggregates.
     """
 
-    region: str | None  # None: the whole country
+    region: str | None  # a jurisdiction code (reference.jurisdictions); None: the whole country
     prefectures: tuple[str, ...] | None  # None: the whole country
     can_see_records: bool
     organisation: Organisation | None = None
@@ -48,16 +50,17 @@ class BureauScope:
 
     @property
     def region_label(self) -> str:
-        return vocabulary.label("regions", self.region) if self.region else ""
+        return jurisdiction_label(self.region)
 
 
 def region_prefectures(region: str) -> tuple[str, ...]:
-    return tuple(code for code, e in vocabulary.entries("prefectures").items() if e.get("region") == region)
+    """Prefectures of a bureau jurisdiction (the bureau pages' "region")."""
+    return jurisdiction_prefectures(region)
 
 
 def prefecture_region(prefecture: str) -> str | None:
-    entry = vocabulary.entries("prefectures").get(prefecture)
-    return str(entry["region"]) if entry and entry.get("region") else None
+    """The bureau jurisdiction that serves a prefecture (the bureau pages' "region")."""
+    return bureau_jurisdiction(prefecture)
 
 
 def bureau_scope_for_user(*, user: User) -> BureauScope:

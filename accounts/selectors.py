@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import Any
+
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from accounts.scope import vetting_allowed
@@ -66,6 +68,61 @@ def organisation_list(*, kind: str | None = None) -> QuerySet[Organisation]:
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+# --- Directories (experts, suppliers): public profiles without contact details -------------------------------
+
+EXPERT_TERMS = ("sectors", "skills", "regions")
+
+
+def expert_directory_list(*, filters: dict[str, Any] | None = None) -> QuerySet[ExpertProfile]:
+    """Experts any logged-in user may browse, with `load` and `free` (capacity left) annotated.
+
+    Filters: skill (need category), sector, region (a prefecture served: experts
+    without regions serve all of Japan), expert_type, available (free capacity
+    left), q (words in the name or profile). Relation filters go through
+    `pk__in` subqueries so the load count is never multiplied by joined rows.
+    Load = engagements recorded outside the platform + open engagements on it
+    (matching's Engagement rows, reached by their related name).
+    """
+    filters = filters or {}
+    qs = ExpertProfile.objects.all()
+    if filters.get("skill"):
+        qs = qs.filter(pk__in=ExpertProfile.objects.filter(skills__code=filters["skill"]).values("pk"))
+    if filters.get("sector"):
+        qs = qs.filter(pk__in=ExpertProfile.objects.filter(sectors__code=filters["sector"]).values("pk"))
+    if filters.get("region"):
+        serving = ExpertProfile.objects.filter(Q(regions__code=filters["region"]) | Q(regions__isnull=True))
+        qs = qs.filter(pk__in=serving.values("pk"))
+    if filters.get("expert_type"):
+        qs = qs.filter(expert_type=filters["expert_type"])
+    for word in (filters.get("q") or "").split():
+        qs = qs.filter(Q(name__icontains=word) | Q(bio__icontains=word))
+    qs = qs.annotate(
+        load=F("active_engagements") + Count("engagements", filter=Q(engagements__closed_at__isnull=True))
+    ).annotate(free=Case(When(capacity__gt=F("load"), then=F("capacity") - F("load")), default=Value(0)))
+    if filters.get("available"):
+        qs = qs.filter(capacity__gt=F("load"))
+    return qs.select_related("organisation").prefetch_related(*EXPERT_TERMS).order_by("name", "id")
+
+
+def expert_directory_get(*, expert_id: int) -> ExpertProfile:
+    expert = expert_directory_list().filter(pk=expert_id).first()
+    if expert is None:
+        raise NotFound("Expert not found.")
+    return expert
+
+
+def supplier_get(*, organisation_id: int) -> Organisation:
+    """An SME's public profile (the supplier page); NotFound for other kinds of organisation."""
+    organisation = (
+        Organisation.objects.filter(pk=organisation_id, kind=Organisation.Kind.SME)
+        .prefetch_related(*ORGANISATION_TERMS)
+        .first()
+    )
+    if organisation is None:
+        raise NotFound("Supplier not found.")
+    return organisation
 
 
 def user_can_vet(*, user: User, organisation: Organisation) -> bool:

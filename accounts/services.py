@@ -25,6 +25,7 @@ ORGANISATION_FIELDS = (
     "prefecture",
     "description",
     "industry",
+    "industry_detail",
     "capital_jpy",
     "employees",
     "capacity",

@@ -282,6 +282,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "300")
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "360")
+# Redis redelivers an unacknowledged (acks_late) message after this long: it must exceed the
+# longest task's hard limit (training: 3,900 s), or a slow task would run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "14400")}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -294,6 +297,9 @@ MATCHING_DELTA_MAX = envint("MATCHING_DELTA_MAX", "2000")
 MATCHING_TOP_K = envint("MATCHING_TOP_K", "10")
 MATCHING_REMINDER_DAYS = envint("MATCHING_REMINDER_DAYS", "3")
 MATCHING_EXPIRY_DAYS = envint("MATCHING_EXPIRY_DAYS", "14")
+# Requests a need or opportunity may have open (requested or accepted) at once: an SME asks a few
+# experts at a time instead of the whole list, which would waste the experts' time.
+MATCHING_MAX_OPEN_REQUESTS = envint("MATCHING_MAX_OPEN_REQUESTS", "3")
 # Route matching tasks to their own workers (empty: Celery's default queue).
 MATCHING_TASK_QUEUE = os.getenv("MATCHING_TASK_QUEUE", "")
 

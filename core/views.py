@@ -9,7 +9,8 @@ from pathlib import Path
 from celery import current_app
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -65,6 +66,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database(), "broker": _broker(), "index_root": _index_root()}
     healthy = all(value in {"ok", "eager"} for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers and crawlers ask for whatever the pages say: the static SVG icon."""
+    return HttpResponsePermanentRedirect(static("frontend/favicon.svg"))
 
 
 def _is_api(request: HttpRequest) -> bool:

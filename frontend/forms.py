@@ -14,13 +14,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Membership, Organisation
+from accounts.models import EMPLOYEES_HELP, IndustryDetail, Membership, Organisation
 from accounts.rules import corporate_number_is_valid
 from accounts.scope import BureauScope, prefecture_region
 from matching import selectors as matching_selectors
 from matching.models import ConflictOfInterest, Introduction, IntroductionEvent, Outcome
 from opportunities.models import Status, TargetKind
 from reference import vocabulary
+from reference.jurisdictions import jurisdiction_choices
 
 
 class SignupForm(forms.Form):
@@ -190,8 +191,14 @@ class OrganisationForm(forms.Form):
         choices=_with_blank(_section("industries")),
         help_text=_("Used with capital and employees to work out the SME size class."),
     )
+    industry_detail = forms.ChoiceField(
+        label=_("Sub-industry"),
+        required=False,
+        choices=[BLANK, *IndustryDetail.choices],
+        help_text=_("Only for the sub-industries with their own SME limits under the SME Basic Act's cabinet order."),
+    )
     capital_jpy = forms.IntegerField(label=_("Capital (yen)"), required=False, min_value=0)
-    employees = forms.IntegerField(label=_("Employees"), required=False, min_value=0)
+    employees = forms.IntegerField(label=_("Employees"), required=False, min_value=0, help_text=EMPLOYEES_HELP)
     description = forms.CharField(
         label=_("Description"),
         required=False,
@@ -449,6 +456,22 @@ class StartForm(forms.Form):
     note = _note(field_label(IntroductionEvent, "note"))
 
 
+class DeclineForm(forms.Form):
+    """Declining cannot be undone: a reason from the short list is required, a note is optional."""
+
+    reason = forms.ChoiceField(
+        label=field_label(Introduction, "decline_reason"),
+        choices=Introduction.DeclineReason.choices,
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label=_("Message to the requester (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class CloseForm(forms.Form):
     result = forms.ChoiceField(
         label=field_label(Introduction, "status"),
@@ -499,7 +522,7 @@ class BureauFilterForm(forms.Form):
         if scope.prefectures is None:
             region = self.fields["region"]
             assert isinstance(region, forms.ChoiceField)
-            region.choices = [ALL, *vocabulary.choices("regions")]
+            region.choices = [ALL, *jurisdiction_choices()]  # bureau jurisdictions, not geographic regions
             prefecture.choices = [ALL, *prefecture_choices()]
         else:
             # A regional bureau filters within its region; other prefectures are not even offered.
@@ -545,3 +568,19 @@ class VettingFilterForm(forms.Form):
             prefecture.choices = [ALL, *prefecture_choices()]
         else:
             prefecture.choices = [ALL, *[(p, vocabulary.label("prefectures", p)) for p in scope.prefectures]]
+
+
+# --- Expert directory ---------------------------------------------------------------------------------------------
+
+
+class ExpertDirectoryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Keywords"), required=False, max_length=200)
+    skill = forms.ChoiceField(label=_("Skill"), required=False, choices=_with_blank(need_category_choices, ALL))
+    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=_with_blank(_section("sectors"), ALL))
+    region = forms.ChoiceField(
+        label=_("Prefecture served"), required=False, choices=_with_blank(prefecture_choices, ALL)
+    )
+    expert_type = forms.ChoiceField(
+        label=_("Expert type"), required=False, choices=_with_blank(_section("expert_types"), ALL)
+    )
+    available = forms.BooleanField(label=_("With free capacity only"), required=False)

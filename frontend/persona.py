@@ -61,6 +61,11 @@ class Persona:
     def is_bureau(self) -> bool:
         return self.kind == Organisation.Kind.BUREAU
 
+    @property
+    def sees_suppliers(self) -> bool:
+        """Whether the supplier pages (SMEs' public profiles) are open to this persona: buyers, experts, bureau."""
+        return self.is_buyer or self.expert is not None or self.is_bureau
+
     @cached_property
     def is_owner(self) -> bool:
         if self.organisation is None:
@@ -107,6 +112,8 @@ def _nav(request: HttpRequest, persona: Persona) -> list[NavItem]:
         ]
     if persona.is_bureau:
         items += [(_("Dashboard"), reverse("bureau-dashboard"))]
+    # The expert directory is open to every persona (contacts are never shown there).
+    items += [(_("Experts"), reverse("expert-directory"))]
     if in_market:
         items += [(_plural(Notification), reverse("notification-list"))]
     if persona.organisation is not None and persona.organisation.kind != Organisation.Kind.BUREAU:

@@ -25,6 +25,10 @@ urlpatterns = [
     path("opportunities/<int:pk>/close/", views.opportunity_close, name="opportunity-close"),
     # Experts
     path("expert/profile/", views.expert_profile, name="expert-profile"),
+    # Directories: experts (any persona) and suppliers (buyers, experts, bureau); no contact details
+    path("experts/", views.expert_directory, name="expert-directory"),
+    path("experts/<int:pk>/", views.expert_directory_detail, name="expert-directory-detail"),
+    path("suppliers/<int:pk>/", views.supplier_detail, name="supplier-detail"),
     # Matching: proposals, requests, the candidate's inbox
     path("recommendations/<int:pk>/request/", views.recommendation_request, name="recommendation-request"),
     path("introductions/", views.introduction_inbox, name="introduction-inbox"),

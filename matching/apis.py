@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors as account_selectors
 from accounts.api import ActorApiMixin
 from accounts.models import User
 from core.api.views import paginated_response
@@ -25,6 +26,8 @@ from matching.models import Introduction
 from matching.services import conflicts as conflict_services
 from matching.services import introductions as services
 from matching.services.notifications import notification_mark_read
+from reference import vocabulary
+from reference.fields import CodeListField
 
 
 def _candidate(obj: Any) -> dict[str, Any]:
@@ -93,6 +96,7 @@ class IntroductionOutputSerializer(serializers.Serializer[Any]):
     model_version = serializers.CharField()
     request_message = serializers.CharField()
     answer_message = serializers.CharField()
+    decline_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     requested_at = serializers.DateTimeField(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
@@ -238,9 +242,17 @@ class IntroductionAcceptApi(_TransitionApi):
         services.introduction_accept(actor=actor, introduction=introduction, message=data["message"])
 
 
+class DeclineInputSerializer(MessageInputSerializer):
+    reason = serializers.ChoiceField(choices=Introduction.DeclineReason.choices, required=False, allow_blank=True)
+
+
 class IntroductionDeclineApi(_TransitionApi):
+    InputSerializer = DeclineInputSerializer
+
     def perform(self, *, actor: User, introduction: Introduction, data: dict[str, Any]) -> None:
-        services.introduction_decline(actor=actor, introduction=introduction, message=data["message"])
+        services.introduction_decline(
+            actor=actor, introduction=introduction, message=data["message"], reason=data.get("reason", "")
+        )
 
 
 class IntroductionDismissApi(_TransitionApi):
@@ -373,3 +385,73 @@ class NotificationReadAllApi(ActorApiMixin, APIView):
     @extend_schema(request=None, responses={200: None})
     def post(self, request: Request) -> Response:
         return Response({"marked": notification_mark_read(user=self.actor(request))})
+
+
+# --- Expert directory: public profiles and track records, never contact details -----------------------------------
+
+
+def _codes(section: str) -> list[str]:
+    return list(vocabulary.entries(section))
+
+
+class TrackRecordSerializer(serializers.Serializer[Any]):
+    accepted = serializers.IntegerField(help_text="Introductions the candidate accepted (whatever happened next).")
+    completed = serializers.IntegerField(help_text="Of those, closed with or without a deal.")
+    deals = serializers.IntegerField(help_text="Closed with a deal.")
+    feedback_average = serializers.FloatField(allow_null=True, help_text="Mean 1–5 feedback from requesters.")
+    feedback_count = serializers.IntegerField()
+
+
+class ExpertDirectoryOutputSerializer(serializers.Serializer[Any]):
+    """An expert's public profile. No e-mail or phone: those are shared only after an accepted introduction."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    expert_type = serializers.CharField()
+    prefecture = serializers.CharField()
+    organisation = serializers.CharField(source="organisation.name", default="", allow_null=True)
+    sectors = CodeListField()
+    skills = CodeListField()
+    regions = CodeListField(help_text="Prefectures served; empty means nationwide.")
+    capacity = serializers.IntegerField()
+    free_capacity = serializers.IntegerField(source="free")
+    bio = serializers.CharField()
+
+
+class ExpertListApi(ActorApiMixin, APIView):
+    """The expert directory: any logged-in user may search it."""
+
+    class FilterSerializer(serializers.Serializer[Any]):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        skill = serializers.ChoiceField(choices=_codes("need_categories"), required=False)
+        sector = serializers.ChoiceField(choices=_codes("sectors"), required=False)
+        region = serializers.ChoiceField(
+            choices=_codes("prefectures"), required=False, help_text="A prefecture served (nationwide experts match)."
+        )
+        expert_type = serializers.ChoiceField(choices=_codes("expert_types"), required=False)
+        available = serializers.BooleanField(
+            required=False, default=False, help_text="Only experts with free capacity."
+        )
+
+    @extend_schema(parameters=[FilterSerializer], responses=ExpertDirectoryOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        experts = account_selectors.expert_directory_list(filters=filters.validated_data)
+        return paginated_response(
+            queryset=experts, serializer_class=ExpertDirectoryOutputSerializer, request=request, view=self
+        )
+
+
+class ExpertDetailApi(ActorApiMixin, APIView):
+    class OutputSerializer(ExpertDirectoryOutputSerializer):
+        track_record = TrackRecordSerializer()
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, expert_id: int) -> Response:
+        expert = account_selectors.expert_directory_get(expert_id=expert_id)
+        record = selectors.candidate_track_record(expert=expert)
+        # The profile's fields as in the list, plus the track record (a dataclass, not a model attribute).
+        return Response(
+            {**ExpertDirectoryOutputSerializer(expert).data, "track_record": TrackRecordSerializer(record).data}
+        )

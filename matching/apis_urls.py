@@ -40,6 +40,8 @@ urlpatterns: list[URLPattern] = [
             ("outcome", apis.IntroductionOutcomeApi),
         )
     ],
+    path("experts/", apis.ExpertListApi.as_view(), name="api-expert-list"),
+    path("experts/<int:expert_id>/", apis.ExpertDetailApi.as_view(), name="api-expert-detail"),
     path("conflicts/", apis.ConflictListApi.as_view(), name="api-conflict-list"),
     path("conflicts/<int:conflict_id>/", apis.ConflictDetailApi.as_view(), name="api-conflict-detail"),
     path("notifications/", apis.NotificationListApi.as_view(), name="api-notification-list"),

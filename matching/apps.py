@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,16 @@ def matching_settings_check(app_configs: Any, **kwargs: Any) -> list[CheckMessag
                 "MATCHING_EXPIRY_DAYS must be greater than MATCHING_REMINDER_DAYS",
                 hint="A reminder is only useful before the request expires.",
                 id="matching.E001",
+            )
+        )
+    visibility = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("visibility_timeout", 3600)
+    if visibility <= conf.TRAINING_TIME_LIMIT:
+        errors.append(
+            Error(
+                f"CELERY_VISIBILITY_TIMEOUT ({visibility}s) must exceed the training task's limit "
+                f"({conf.TRAINING_TIME_LIMIT}s)",
+                hint="Otherwise Redis hands a running training task to a second worker. Set it to 14400.",
+                id="matching.E003",
             )
         )
     if conf.top_k() < 1:

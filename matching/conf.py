@@ -19,6 +19,10 @@ def expiry_days() -> int:
     return int(getattr(settings, "MATCHING_EXPIRY_DAYS", 14))
 
 
+def max_open_requests() -> int:
+    return int(getattr(settings, "MATCHING_MAX_OPEN_REQUESTS", 3))
+
+
 def model_dir() -> Path:
     return Path(getattr(settings, "ML_MODEL_DIR", Path("var/models")))
 
@@ -34,3 +38,7 @@ def index_root() -> Path:
 
 def delta_max() -> int:
     return int(getattr(settings, "MATCHING_DELTA_MAX", 2000))
+
+
+# The training task's hard limit (seconds): the broker's visibility timeout must exceed it.
+TRAINING_TIME_LIMIT = 3900

@@ -22,7 +22,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Case, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -529,35 +545,60 @@ def _open_expert_needs(f: Filters) -> QuerySet[Need]:
     return needs
 
 
-def _uncovered_prefectures(f: Filters, open_by_pref: dict[str, int]) -> set[str]:
-    """Prefectures (with open needs) that no expert serves; experts without regions serve all of Japan."""
-    experts = ExpertProfile.objects.all()
+def _suitable_expert_exists(f: Filters) -> Case:
+    """Per open need (the outer row): is there an expert who could take it now?
+
+    Suitable means all three (domain.md, "needs with no suitable expert"):
+    - serves the need's prefecture (listed in regions, or no regions = nationwide);
+    - fits it: the need's category is among their skills; for a need without a
+      category, they share a sector with it; a need with neither fits anyone;
+    - has free capacity: capacity > load outside the platform + open engagements.
+    An EXISTS per need, so the whole count stays one query whatever the number of experts.
+    """
+    experts = ExpertProfile.objects.annotate(load=F("active_engagements") + Coalesce(_open_engagements(), Value(0)))
+    experts = experts.filter(capacity__gt=F("load"))
     if f.expert_type:
         experts = experts.filter(expert_type=f.expert_type)
-    if experts.filter(regions__isnull=True).exists():
-        return set()
-    served = set(experts.filter(regions__code__in=list(open_by_pref)).values_list("regions__code", flat=True))
-    return {p for p in open_by_pref if p not in served}
+    serving = experts.filter(Q(regions__isnull=True) | Q(regions__code=OuterRef("prefecture")))
+    need_sectors = Need.sectors.through.objects.filter(need_id=OuterRef(OuterRef("pk"))).values("vocabularyterm_id")
+    has_sectors = Exists(Need.sectors.through.objects.filter(need_id=OuterRef("pk")))
+    return Case(
+        When(~Q(category=""), then=Exists(serving.filter(skills__code=OuterRef("category")))),
+        When(has_sectors, then=Exists(serving.filter(sectors__in=Subquery(need_sectors)))),
+        default=Exists(serving),
+        output_field=BooleanField(),
+    )
+
+
+def _open_needs_with_cover(f: Filters) -> QuerySet[Need]:
+    return _open_expert_needs(f).annotate(covered=_suitable_expert_exists(f))
 
 
 def uncovered_needs(f: Filters) -> QuerySet[Need]:
-    """Individual uncovered needs (records: owners and staff only), oldest first."""
-    needs = _open_expert_needs(f)
-    open_by_pref = {p or UNKNOWN: n for p, n in needs.values_list("prefecture").annotate(n=Count("id")).order_by()}
-    uncovered = _uncovered_prefectures(f, open_by_pref)
-    return needs.filter(prefecture__in=uncovered).select_related("organisation").order_by("created_at", "id")
+    """Individual open needs without a suitable expert (records: owners and staff only), oldest first."""
+    uncovered = _open_needs_with_cover(f).filter(Q(covered=False))  # Q: the plugin cannot see annotations
+    return uncovered.select_related("organisation").order_by("created_at", "id")
 
 
 def coverage(f: Filters) -> dict[str, Any]:
-    """Open needs looking for an expert that no expert serves; sector demand vs free expert capacity;
-    expert load vs capacity by expert type. Current state, whatever the period."""
+    """Open needs looking for an expert that no suitable expert (region, skill, free capacity) could take;
+    sector demand vs free expert capacity; expert load vs capacity by expert type. Current state, whatever
+    the period."""
     needs = _open_expert_needs(f)
-    open_by_pref = {p or UNKNOWN: n for p, n in needs.values_list("prefecture").annotate(n=Count("id")).order_by()}
-    uncovered = _uncovered_prefectures(f, open_by_pref)
+    per_pref = {
+        p or UNKNOWN: (n, u)
+        for p, n, u in _open_needs_with_cover(f)
+        .values("prefecture")
+        .annotate(n=Count("id"), u=Count("id", filter=Q(covered=False)))
+        .values_list("prefecture", "n", "u")
+        .order_by()
+    }
+    open_by_pref = {p: n for p, (n, _u) in per_pref.items()}
+    uncovered_by_pref = {p: int(u or 0) for p, (_n, u) in per_pref.items()}
     open_needs = sum(open_by_pref.values())
-    uncovered_count = sum(n for p, n in open_by_pref.items() if p in uncovered)
+    uncovered_count = sum(uncovered_by_pref.values())
     by_prefecture = [
-        {"key": p, "open_needs": open_by_pref.get(p, 0), "uncovered": open_by_pref.get(p, 0) if p in uncovered else 0}
+        {"key": p, "open_needs": open_by_pref.get(p, 0), "uncovered": uncovered_by_pref.get(p, 0)}
         for p in _prefecture_keys(f, open_by_pref)
         if p in open_by_pref
     ]

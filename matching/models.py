@@ -214,6 +214,15 @@ class Introduction(QueryCandidate):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         DISMISSED = "dismissed", _("Dismissed")
 
+    class DeclineReason(models.TextChoices):
+        """Why a candidate declined: a short fixed list, so that the bureau can count the reasons."""
+
+        NO_CAPACITY = "no_capacity", _("No capacity at the moment")
+        NOT_MY_FIELD = "not_my_field", _("Not my field")
+        TOO_FAR = "too_far", _("Too far away")
+        CONFLICT = "conflict", _("Conflict of interest")
+        OTHER = "other", _("Other reason")
+
     # Contact details of both sides are shown only in these states.
     CONTACT_STATES = frozenset({State.ACCEPTED, State.ENGAGED, State.COMPLETED, State.NO_DEAL})
 
@@ -226,6 +235,7 @@ class Introduction(QueryCandidate):
     requested_by = optional_user(_("requested by"))
     request_message = models.TextField(_("request message"), blank=True)
     answer_message = models.TextField(_("answer message"), blank=True)
+    decline_reason = models.CharField(_("decline reason"), max_length=20, choices=DeclineReason.choices, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     requested_at = models.DateTimeField(_("requested at"), null=True, blank=True, db_index=True)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ExpertProfile, Organisation, User
 from accounts.selectors import user_organisation_ids
 from core.exceptions import NotFound
-from matching.models import ConflictOfInterest, Engagement, Introduction, Notification, Recommendation
-from opportunities.models import Need, Opportunity
+from matching import conf
+from matching.models import ConflictOfInterest, Engagement, Introduction, Notification, Outcome, Recommendation
+from opportunities.models import Need, Opportunity, Status
 
 # Declared conflicts for bulk filtering: ({(expert, org)}, {(declarer org, org)}).
 ConflictPairs = tuple[set[tuple[int, int]], set[tuple[int, int]]]
@@ -255,3 +259,158 @@ def recommendations_busy(*, recommendations: Sequence[Recommendation]) -> set[in
         if candidate.active_engagements + here >= candidate.capacity:
             busy.add(rec.pk)
     return busy
+
+
+# --- Home pages: what needs doing, with counts --------------------------------------------------------------------
+#
+# One selector per persona, each a fixed handful of COUNT queries plus one short list (HOME_LIST_SIZE rows),
+# however large the market: the home page is the most visited page and must stay cheap.
+
+HOME_LIST_SIZE = 5
+# A request still unanswered this close to its expiry (MATCHING_EXPIRY_DAYS) is "expiring soon".
+EXPIRING_WITHIN = timedelta(days=3)
+CLOSED_STATES = (Introduction.State.COMPLETED, Introduction.State.NO_DEAL)
+
+
+@dataclass(frozen=True)
+class SmeTodo:
+    needs_without_proposals: list[Need]  # the first HOME_LIST_SIZE, newest first
+    needs_without_proposals_count: int
+    requests_waiting: int  # sent by the SME, not answered yet
+    requests_received: int  # addressed to the SME (by buyers), waiting for its answer
+    accepted: int  # accepted by the candidate: contact them and start the engagement
+    outcomes_to_record: int
+
+
+@dataclass(frozen=True)
+class ExpertTodo:
+    requests_waiting: int
+    expiring_soon: int
+    engagements_to_close: int
+    outcomes_to_record: int
+
+
+@dataclass(frozen=True)
+class BuyerTodo:
+    opportunities_with_new_proposals: list[tuple[Opportunity, int]]  # (opportunity, proposals not acted on)
+    opportunities_with_new_proposals_count: int
+    shortlisted: int
+    requests_waiting: int
+    accepted: int
+    outcomes_to_record: int
+
+
+def _requester_q(org_ids: Sequence[int]) -> Q:
+    return Q(need__organisation_id__in=org_ids) | Q(opportunity__organisation_id__in=org_ids)
+
+
+def _outcomes_missing(qs: QuerySet[Introduction], *, side: str) -> int:
+    """Closed introductions of `qs` for which `side` has not recorded an outcome."""
+    recorded = Outcome.objects.filter(introduction_id=OuterRef("pk"), side=side)
+    return qs.filter(status__in=CLOSED_STATES).exclude(Exists(recorded)).count()
+
+
+def todo_for_sme(*, user: User) -> SmeTodo:
+    org_ids = list(user_organisation_ids(user=user))
+    mine = Introduction.objects.filter(_requester_q(org_ids))
+    has_proposals = Recommendation.objects.filter(need_id=OuterRef("pk"), is_current=True)
+    bare = (
+        Need.objects.filter(organisation_id__in=org_ids, status=Status.OPEN)
+        .exclude(Exists(has_proposals))
+        .order_by("-created_at", "-id")
+    )
+    return SmeTodo(
+        needs_without_proposals=list(bare[:HOME_LIST_SIZE]),
+        needs_without_proposals_count=bare.count(),
+        requests_waiting=mine.filter(status=Introduction.State.REQUESTED).count(),
+        requests_received=Introduction.objects.filter(
+            organisation_id__in=org_ids, status=Introduction.State.REQUESTED
+        ).count(),
+        accepted=mine.filter(status=Introduction.State.ACCEPTED).count(),
+        outcomes_to_record=_outcomes_missing(mine, side=REQUESTER),
+    )
+
+
+def todo_for_expert(*, expert: ExpertProfile, now: datetime | None = None) -> ExpertTodo:
+    now = now or timezone.now()
+    addressed = Introduction.objects.filter(expert=expert)
+    waiting = addressed.filter(status=Introduction.State.REQUESTED)
+    expiry_cutoff = now - timedelta(days=conf.expiry_days()) + EXPIRING_WITHIN
+    return ExpertTodo(
+        requests_waiting=waiting.count(),
+        expiring_soon=waiting.filter(requested_at__lte=expiry_cutoff).count(),
+        engagements_to_close=addressed.filter(status=Introduction.State.ENGAGED).count(),
+        outcomes_to_record=_outcomes_missing(addressed, side=CANDIDATE),
+    )
+
+
+def todo_for_buyer(*, user: User) -> BuyerTodo:
+    org_ids = list(user_organisation_ids(user=user))
+    mine = Introduction.objects.filter(_requester_q(org_ids))
+    # "New" proposals: current recommendations the buyer has not acted on (no introduction for the pair yet).
+    acted_on = Introduction.objects.filter(query_key=OuterRef("query_key"), candidate_key=OuterRef("candidate_key"))
+    new_proposals = Recommendation.objects.filter(
+        opportunity__organisation_id__in=org_ids, opportunity__status=Status.OPEN, is_current=True
+    ).exclude(Exists(acted_on))
+    per_opportunity = new_proposals.values("opportunity_id").annotate(n=Count("id")).order_by("-n", "-opportunity_id")
+    top = list(per_opportunity[:HOME_LIST_SIZE])
+    opportunities = Opportunity.objects.in_bulk([row["opportunity_id"] for row in top])
+    return BuyerTodo(
+        opportunities_with_new_proposals=[(opportunities[row["opportunity_id"]], row["n"]) for row in top],
+        opportunities_with_new_proposals_count=per_opportunity.count(),
+        shortlisted=mine.filter(status=Introduction.State.PROPOSED).count(),
+        requests_waiting=mine.filter(status=Introduction.State.REQUESTED).count(),
+        accepted=mine.filter(status=Introduction.State.ACCEPTED).count(),
+        outcomes_to_record=_outcomes_missing(mine, side=REQUESTER),
+    )
+
+
+# --- Track record of a candidate (the expert directory and the supplier page) -----------------------------------
+
+_ACCEPTED_OR_LATER = (
+    Introduction.State.ACCEPTED,
+    Introduction.State.ENGAGED,
+    Introduction.State.COMPLETED,
+    Introduction.State.NO_DEAL,
+)
+_CLOSED = (Introduction.State.COMPLETED, Introduction.State.NO_DEAL)
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """What a candidate's introductions came to; aggregates only, never who the counterparts were."""
+
+    accepted: int  # introductions the candidate accepted (whatever happened next)
+    completed: int  # of those, closed (with a deal or without)
+    deals: int  # closed with a deal
+    feedback_average: float | None  # mean 1–5 feedback recorded by the requesters
+    feedback_count: int
+
+
+def candidate_track_record(
+    *, expert: ExpertProfile | None = None, organisation: Organisation | None = None
+) -> TrackRecord:
+    """The track record of one candidate (an expert, or an organisation proposed as a supplier); two queries.
+
+    Feedback counts only the requester's side of each outcome: it is the
+    counterpart's rating of the candidate, not the candidate's own view.
+    """
+    if (expert is None) == (organisation is None):
+        raise ValueError("Pass exactly one of expert and organisation.")
+    own = Q(expert=expert) if expert is not None else Q(organisation=organisation)
+    counts = Introduction.objects.filter(own).aggregate(
+        accepted=Count("id", filter=Q(status__in=_ACCEPTED_OR_LATER)),
+        completed=Count("id", filter=Q(status__in=_CLOSED)),
+        deals=Count("id", filter=Q(status=Introduction.State.COMPLETED)),
+    )
+    own_outcomes = Q(introduction__expert=expert) if expert is not None else Q(introduction__organisation=organisation)
+    feedback = Outcome.objects.filter(own_outcomes, side=Outcome.Side.REQUESTER, feedback__isnull=False).aggregate(
+        average=Avg("feedback"), n=Count("id")
+    )
+    return TrackRecord(
+        accepted=int(counts["accepted"] or 0),
+        completed=int(counts["completed"] or 0),
+        deals=int(counts["deals"] or 0),
+        feedback_average=round(float(feedback["average"]), 2) if feedback["average"] is not None else None,
+        feedback_count=int(feedback["n"] or 0),
+    )

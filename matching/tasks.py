@@ -16,6 +16,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 
 from core.exceptions import ApplicationError
 from core.tasks import shared_task
+from matching import conf
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +137,8 @@ def introductions_expire(self: Task) -> int:
     default_retry_delay=600,
     throws=(ApplicationError,),
     # Training is the one long task: its own limits, above the global ones.
-    soft_time_limit=3600,
-    time_limit=3900,
+    soft_time_limit=conf.TRAINING_TIME_LIMIT - 300,
+    time_limit=conf.TRAINING_TIME_LIMIT,
 )
 def model_train_and_promote(self: Task) -> dict[str, Any]:
     from matching.services.learning import model_train_and_promote as train_and_promote

@@ -509,6 +509,8 @@ def market_rerank(
     cap = remaining[uniq].astype(np.float64)
     offsets = np.cumsum([0] + [len(r) for r, _ in pool])
     p_all = np.concatenate([p for _, p in pool]) if pool else np.zeros(0)
+    # expected applications follow the relevance itself, not its power
+    p_app = np.concatenate([np.clip(c.rel[:MARKET_POOL], 0.0, 1.0) for c in cands]) if pool else np.zeros(0)
     exam = 1.0 / np.arange(1, MARKET_POOL + 1)
     exam[top:] = 0.0
 
@@ -522,16 +524,16 @@ def market_rerank(
 
     value = p_all.copy()
     pos = positions(value)
-    demand = np.bincount(inv, weights=exam[pos] * p_all, minlength=len(uniq))
+    demand = np.bincount(inv, weights=exam[pos] * p_app, minlength=len(uniq))
     merit = np.bincount(inv, weights=p_all, minlength=len(uniq))
     for it in range(iters):
-        own = exam[pos] * p_all
+        own = exam[pos] * p_app
         lam = np.maximum(demand[inv] - own, 0.0)
         # P(X < cap) for X ~ Poisson(lam); cap = 0 -> 0
         room = np.where(cap[inv] > 0, poisson.cdf(cap[inv] - 1, lam), 0.0)
         value = p_all * np.maximum(room, floor)
         new_pos = positions(value)
-        new_demand = np.bincount(inv, weights=exam[new_pos] * p_all, minlength=len(uniq))
+        new_demand = np.bincount(inv, weights=exam[new_pos] * p_app, minlength=len(uniq))
         demand = 0.5 * demand + 0.5 * new_demand
         if np.array_equal(new_pos, pos) and it > 2:
             break

@@ -272,7 +272,7 @@ def coverage_tables(data: dict[str, Any], f: Filters) -> list[Table]:
             _("Coverage and capacity (now)"),
             [
                 (_("Open needs looking for an expert"), data["open_needs"], ""),
-                (_("… with no expert serving their prefecture"), data["uncovered"], ""),
+                (_("… without a suitable expert (region, skill, free capacity)"), data["uncovered"], ""),
                 (_("Share of needs without a suitable expert"), _pct(data["uncovered_share"]), "%"),
                 (_("Experts serving the area"), data["experts"], ""),
                 (_("Expert capacity (concurrent engagements)"), data["capacity"], ""),
@@ -288,12 +288,14 @@ def coverage_tables(data: dict[str, Any], f: Filters) -> list[Table]:
             columns=[
                 Column("prefecture", _("Prefecture"), "text"),
                 Column("open_needs", _("Open needs looking for an expert")),
-                Column("uncovered", _("No expert serves the prefecture")),
+                Column("uncovered", _("No suitable expert")),
             ],
             rows=[[prefecture_label(r["key"]), r["open_needs"], r["uncovered"]] for r in data["by_prefecture"]],
             charts=[Chart("bar", ["open_needs", "uncovered"])],
             note=_(
-                "An expert serves the prefectures listed in their regions; experts without regions serve all of Japan."
+                "A suitable expert serves the prefecture (experts without regions serve all of Japan), has the "
+                "need's category among their skills (or, for a need without a category, shares a sector with it) "
+                "and has free capacity now."
             ),
         ),
         Table(
@@ -353,7 +355,7 @@ def uncovered_needs_table(f: Filters, limit: int = RECORDS_LIMIT) -> Table:
     rows = list(needs[:limit])
     return Table(
         key="coverage_uncovered_needs",
-        title=_("Open needs with no expert serving their prefecture"),
+        title=_("Open needs without a suitable expert"),
         columns=[
             Column("title", _("Need"), "text"),
             Column("organisation", _("Organisation"), "text"),
@@ -362,7 +364,7 @@ def uncovered_needs_table(f: Filters, limit: int = RECORDS_LIMIT) -> Table:
         ],
         rows=[[n.title, n.organisation.name, prefecture_label(n.prefecture), n.created_at] for n in rows],
         records=True,
-        empty=_("Every open need has at least one expert serving its prefecture."),
+        empty=_("Every open need has at least one suitable expert with free capacity."),
         total=len(rows) if len(rows) < limit else needs.count(),
     )
 

@@ -18,6 +18,14 @@ def site_nav(context: dict[str, Any]) -> dict[str, Any]:
     return {"persona": persona}
 
 
+@register.simple_tag(takes_context=True)
+def sees_suppliers(context: dict[str, Any]) -> bool:
+    """{% sees_suppliers as can_link %}: whether to link candidate names to the supplier pages."""
+    request = context.get("request")
+    persona = get_persona(request) if request is not None else None
+    return persona is not None and persona.sees_suppliers
+
+
 @register.filter
 def vocab(code: str, section: str) -> str:
     """{{ need.category|vocab:"need_categories" }} → label in the active language."""

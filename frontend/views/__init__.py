@@ -6,6 +6,7 @@ from frontend.views.accounts import home, invitation_accept, signup
 from frontend.views.browse import opportunity_browse, opportunity_browse_detail
 from frontend.views.bureau import bureau_dashboard
 from frontend.views.conflicts import conflict_delete, conflict_list
+from frontend.views.directory import expert_directory, expert_directory_detail, supplier_detail
 from frontend.views.engagements import engagement_list
 from frontend.views.expert import expert_profile
 from frontend.views.matching import (
@@ -35,6 +36,8 @@ __all__ = [
     "conflict_delete",
     "conflict_list",
     "engagement_list",
+    "expert_directory",
+    "expert_directory_detail",
     "expert_profile",
     "home",
     "introduction_accept",
@@ -65,4 +68,5 @@ __all__ = [
     "organisation_members",
     "recommendation_request",
     "signup",
+    "supplier_detail",
 ]

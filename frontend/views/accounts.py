@@ -13,6 +13,7 @@ from accounts import services as account_services
 from accounts.models import User
 from core.exceptions import ApplicationError
 from frontend.forms import SignupForm
+from matching import selectors as matching_selectors
 from opportunities import selectors as opportunity_selectors
 
 
@@ -22,10 +23,15 @@ def home(request: HttpRequest) -> HttpResponse:
     organisation = account_selectors.user_organisation(user=request.user)
     expert = account_selectors.user_expert_profile(user=request.user)
     context: dict[str, object] = {"organisation": organisation, "expert": expert}
+    assert isinstance(request.user, User)  # authenticated above
+    if expert is not None:
+        context["expert_todo"] = matching_selectors.todo_for_expert(expert=expert)
     if organisation is not None and organisation.kind == "sme":
+        context["sme_todo"] = matching_selectors.todo_for_sme(user=request.user)
         needs = opportunity_selectors.need_list(user=request.user, filters={"q": request.GET.get("q", "")})
         context["page"] = Paginator(needs, 20).get_page(request.GET.get("page"))
     elif organisation is not None and organisation.kind == "buyer":
+        context["buyer_todo"] = matching_selectors.todo_for_buyer(user=request.user)
         opportunities = opportunity_selectors.opportunity_list(
             user=request.user, filters={"mine": True, "q": request.GET.get("q", "")}
         )

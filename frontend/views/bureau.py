@@ -15,7 +15,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import scope as bureau_scope
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import Organisation
 from accounts.scope import BureauScope
@@ -35,6 +44,7 @@ from frontend.views.common import filters_from, or_404, paginate, persona_requir
 from matching import metrics
 from matching.metrics import Filters
 from reference import vocabulary
+from reference.jurisdictions import jurisdiction_label
 from reports import renderers, tables
 from reports import selectors as report_selectors
 from reports import services as report_services
@@ -86,7 +96,7 @@ def filters_for(form: BureauFilterForm, scope: BureauScope) -> Filters:
         area = vocabulary.label("prefectures", prefecture)
     elif region:
         prefectures = bureau_scope.region_prefectures(region)
-        area = vocabulary.label("regions", region)
+        area = jurisdiction_label(region)
     else:
         prefectures = scope.prefectures
         area = scope.region_label if scope.region else _("Whole country")
@@ -263,12 +273,36 @@ def bureau_vetting(request: HttpRequest, persona: Persona) -> HttpResponse:
 DECISIONS = {"vetted": Organisation.Vetting.VETTED, "rejected": Organisation.Vetting.REJECTED}
 
 
+def _safe_next(request: HttpRequest, value: str) -> str:
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}):
+        return value
+    return reverse("bureau-vetting")
+
+
 @bureau_staff_required
-@require_POST
 def bureau_vetting_decide(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
+    """GET: the organisation's details and a confirmation of the decision; POST: record it."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
     scope = _records_scope(persona)
     organisation = or_404(bureau_scope.vetting_get, scope=scope, organisation_id=pk)
-    status = DECISIONS.get(request.POST.get("decision", ""))
+    decision = (request.POST if request.method == "POST" else request.GET).get("decision", "")
+    status = DECISIONS.get(decision)
+    if request.method == "GET":
+        if status is None:
+            raise Http404
+        return render(
+            request,
+            "frontend/bureau/vetting_confirm.html",
+            {
+                "organisation": organisation,
+                "decision": decision,
+                "approve": status == Organisation.Vetting.VETTED,
+                "members": account_selectors.organisation_members(organisation=organisation).count(),
+                "next": _safe_next(request, request.GET.get("next", "")),
+                "tab": "vetting",
+            },
+        )
     if status is None:
         messages.error(request, _("Choose approve or reject."))
     else:
@@ -282,7 +316,4 @@ def bureau_vetting_decide(request: HttpRequest, persona: Persona, pk: int) -> Ht
             else:
                 text = _("%(name)s was refused access to restricted opportunities.")
             messages.success(request, text % {"name": organisation.name})
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return redirect(next_url)
-    return redirect("bureau-vetting")
+    return redirect(_safe_next(request, request.POST.get("next", "")))

@@ -18,6 +18,7 @@ from accounts import selectors as account_selectors
 from core.exceptions import ApplicationError, PermissionDenied
 from frontend.forms import (
     CloseForm,
+    DeclineForm,
     IntroductionListFilterForm,
     IntroductionMessageForm,
     OutcomeForm,
@@ -300,30 +301,48 @@ def introduction_outcome(request: HttpRequest, persona: Persona, pk: int) -> Htt
     )
 
 
-def _answer(request: HttpRequest, persona: Persona, pk: int, *, accept: bool) -> HttpResponse:
+@candidate_required
+def introduction_accept(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     introduction = or_404(selectors.introduction_get, user=persona.user, introduction_id=pk)
     form = IntroductionMessageForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
-    service = introduction_services.introduction_accept if accept else introduction_services.introduction_decline
     try:
-        service(actor=persona.user, introduction=introduction, message=message)
+        introduction_services.introduction_accept(actor=persona.user, introduction=introduction, message=message)
     except (ApplicationError, ValidationError) as exc:
         messages.error(request, getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [])))
     else:
-        if accept:
-            messages.success(request, _("Accepted. You can now see each other's contact details."))
-        else:
-            messages.success(request, _("Declined. The requester has been told."))
+        messages.success(request, _("Accepted. You can now see each other's contact details."))
     return redirect("introduction-detail", pk=introduction.pk)
 
 
 @candidate_required
-def introduction_accept(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
-    return _answer(request, persona, pk, accept=True)
-
-
-@candidate_required
 def introduction_decline(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
-    return _answer(request, persona, pk, accept=False)
+    """GET: a confirmation page asking for a reason; POST: decline (it cannot be undone)."""
+    introduction = or_404(selectors.introduction_get, user=persona.user, introduction_id=pk)
+    if selectors.CANDIDATE not in selectors.introduction_sides(user=persona.user, introduction=introduction):
+        raise DjangoPermissionDenied
+    if introduction.status != State.REQUESTED:
+        messages.error(request, _("This request is no longer waiting for an answer."))
+        return redirect("introduction-detail", pk=introduction.pk)
+    form = DeclineForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            introduction_services.introduction_decline(
+                actor=persona.user,
+                introduction=introduction,
+                reason=form.cleaned_data["reason"],
+                message=form.cleaned_data["message"],
+            )
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+        except ApplicationError as exc:
+            if not exc.extra.get("fields"):
+                messages.error(request, exc.message)
+                return redirect("introduction-detail", pk=introduction.pk)
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Declined. The requester has been told."))
+            return redirect("introduction-detail", pk=introduction.pk)
+    return render(request, "frontend/matching/decline.html", {"introduction": introduction, "form": form})

@@ -23,6 +23,7 @@ PROFILE_FIELDS = (
     "corporate_number",
     "prefecture",
     "industry",
+    "industry_detail",
     "capital_jpy",
     "employees",
     "description",

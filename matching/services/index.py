@@ -18,8 +18,11 @@ MATCHING_DELTA_MAX, periodically, and on vocabulary or model changes.
 
 from __future__ import annotations
 
+import json
 import logging
+import multiprocessing
 import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -103,8 +106,20 @@ def index_build(*, kind: str, reason: str = "") -> IndexVersion:
         started_at=watermark,
     )
     started = time.monotonic()
+    conf.index_root().mkdir(parents=True, exist_ok=True)
     try:
-        build_index(candidate_profiles(kind), path)
+        if multiprocessing.current_process().daemon:
+            # A prefork Celery child may not start processes of its own: tokenise in this process.
+            build_index(candidate_profiles(kind), path)
+        else:
+            with tempfile.TemporaryDirectory(prefix="tsunagu-profiles-", dir=conf.index_root()) as tmp:
+                # Streamed to a file first: the engine then knows the row count and tokenises with its
+                # process pool (ML_INDEX_WORKERS), where an iterable is tokenised in this process.
+                source = Path(tmp) / "profiles.jsonl"
+                with source.open("w", encoding="utf-8") as fh:
+                    for profile in candidate_profiles(kind):
+                        fh.write(json.dumps(profile, ensure_ascii=False) + "\n")
+                build_index(source, path)
         rows = int(Index.load(path).meta["rows"])
     except Exception as exc:
         shutil.rmtree(path, ignore_errors=True)

@@ -162,6 +162,33 @@ def _sides_for_recommendation(actor: User, recommendation: Recommendation) -> se
     return {REQUESTER} if recommendation.query_organisation_id in user_organisation_ids(user=actor) else set()
 
 
+# A request counts against the need's limit while it waits for an answer or after it was accepted.
+LIMITED_STATES = (State.REQUESTED, State.ACCEPTED)
+
+
+def _require_request_room(introduction: Introduction) -> None:
+    """Refuse a request when the need/opportunity already has MATCHING_MAX_OPEN_REQUESTS open ones.
+
+    Must run inside atomic. The query's row is locked first so that two requests
+    for the same need made at once are counted one after the other (on
+    PostgreSQL; SQLite serialises writers anyway): without the lock both could
+    count limit - 1 and both pass.
+    """
+    query_model = type(introduction.query)
+    query_model.objects.select_for_update().filter(pk=introduction.query.pk).values_list("pk", flat=True).first()
+    limit = conf.max_open_requests()
+    open_requests = Introduction.objects.filter(query_key=introduction.query_key, status__in=LIMITED_STATES).count()
+    if open_requests >= limit:
+        raise ApplicationError(
+            _(
+                "This need or opportunity already has %(open)d open requests (waiting for an answer or accepted), "
+                "the most allowed at once. Wait for an answer, or withdraw a request, before asking someone else."
+            )
+            % {"open": open_requests},
+            extra={"code": "too_many_open_requests", "limit": limit, "open": open_requests},
+        )
+
+
 @transaction.atomic
 def introduction_request(*, actor: User, introduction: Introduction, message: str = "") -> Introduction:
     _require_side(actor=actor, introduction=introduction, side=REQUESTER)
@@ -174,6 +201,7 @@ def introduction_request(*, actor: User, introduction: Introduction, message: st
     ):
         raise ApplicationError(_("A declared conflict of interest forbids this introduction."), {"code": "conflict"})
     _require_vetting(introduction)
+    _require_request_room(introduction)
     _transition(
         introduction=introduction,
         from_states=(State.PROPOSED,),
@@ -275,8 +303,15 @@ def introduction_accept(*, actor: User, introduction: Introduction, message: str
 
 
 @transaction.atomic
-def introduction_decline(*, actor: User, introduction: Introduction, message: str = "") -> Introduction:
+def introduction_decline(
+    *, actor: User, introduction: Introduction, message: str = "", reason: str = ""
+) -> Introduction:
+    """The candidate declines, with one of Introduction.DeclineReason (the pages require one) and a note."""
     _require_side(actor=actor, introduction=introduction, side=CANDIDATE)
+    if reason and reason not in Introduction.DeclineReason.values:
+        raise ApplicationError(
+            _("Validation error"), extra={"fields": {"reason": [_("Choose a reason from the list.")]}}
+        )
     now = timezone.now()
     _transition(
         introduction=introduction,
@@ -285,7 +320,7 @@ def introduction_decline(*, actor: User, introduction: Introduction, message: st
         actor=actor,
         side=CANDIDATE,
         note=message,
-        fields={"answered_at": now, "answer_message": message, "closed_at": now},
+        fields={"answered_at": now, "answer_message": message, "closed_at": now, "decline_reason": reason},
     )
     return introduction
 

@@ -274,3 +274,22 @@ def test_it_locks_the_token_endpoint_after_repeated_wrong_passwords(
     right = anon_api.post("/api/v1/auth/token/", {"username": "target@example.jp", "password": "the-right-pass-phrase"})
     assert right.status_code == 429
     assert set(right.json()) == {"message", "extra"}
+
+
+def test_it_sets_a_sub_industry_that_changes_the_size_class(owner_api: APIClient, sme: Organisation) -> None:
+    owner_api.patch(
+        "/api/v1/organisation/",
+        {"industry": "manufacturing", "capital_jpy": 1_000_000_000, "employees": 500},
+        format="json",
+    )
+    assert owner_api.get("/api/v1/organisation/").json()["size_class"] == "large"
+    body = owner_api.patch("/api/v1/organisation/", {"industry_detail": "rubber_products"}, format="json").json()
+    assert body["industry_detail"] == "rubber_products" and body["size_class"] == "sme"
+    # A sub-industry of another industry is refused with a field error.
+    refused = owner_api.patch("/api/v1/organisation/", {"industry_detail": "ryokan"}, format="json")
+    assert refused.status_code == 400 and "industry_detail" in refused.json()["extra"]["fields"]
+
+
+def test_the_schema_says_employees_are_regular_employees(owner_api: APIClient) -> None:
+    schema = owner_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content.decode()
+    assert "常時使用する従業員" in schema

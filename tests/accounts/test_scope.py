@@ -27,6 +27,26 @@ def test_it_scopes_a_regional_bureau_to_its_region_and_records_to_owners() -> No
     assert scope.can_see_records and not bureau_scope_for_user(user=member).can_see_records
 
 
+def test_it_scopes_a_bureau_to_its_meti_jurisdiction_not_the_geographic_region() -> None:
+    """関東経済産業局 serves 新潟・山梨・長野・静岡 too; 沖縄 is its own (内閣府沖縄総合事務局)."""
+    niigata = MembershipFactory(organisation=_bureau("15"), role=Membership.Role.OWNER).user
+    scope = bureau_scope_for_user(user=niigata)
+    assert scope.region == "kanto"
+    assert set(scope.prefectures or ()) == {"08", "09", "10", "11", "12", "13", "14", "15", "19", "20", "22"}
+    assert bureau_scope_for_user(user=MembershipFactory(organisation=_bureau("04")).user).prefectures == (
+        "02",
+        "03",
+        "04",
+        "05",
+        "06",
+        "07",
+    )
+    fukuoka = bureau_scope_for_user(user=MembershipFactory(organisation=_bureau("40")).user)
+    assert fukuoka.region == "kyushu" and "47" not in (fukuoka.prefectures or ())
+    okinawa = bureau_scope_for_user(user=MembershipFactory(organisation=_bureau("47")).user)
+    assert okinawa.region == "okinawa" and okinawa.prefectures == ("47",)
+
+
 def test_it_gives_national_bodies_and_staff_the_whole_country() -> None:
     national = MembershipFactory(organisation=_bureau(""), role=Membership.Role.OWNER).user
     staff = UserFactory(is_staff=True)

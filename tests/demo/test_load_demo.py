@@ -12,8 +12,14 @@ from opportunities.models import Need, Opportunity
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_it_loads_a_believable_market_once(client: Client) -> None:
+def test_it_loads_a_believable_market_once(client: Client, capfd: pytest.CaptureFixture[str]) -> None:
     call_command("load_demo", "--if-empty")
+    # Quiet: a few summary lines, then `make demo` prints the logins; no e-mails, task logs or tracebacks.
+    out, err = capfd.readouterr()
+    assert "Content-Type:" not in out + err
+    assert "Task matching." not in out + err
+    assert "Traceback" not in out + err
+    assert len((out + err).splitlines()) <= 5, out + err
     smes = Organisation.objects.filter(kind="sme")
     assert smes.count() >= 300
     assert smes.filter(prefecture__in=["02", "03", "04", "05", "06", "07"]).count() >= 150

@@ -150,9 +150,52 @@ def test_the_expert_accepts_and_sees_contacts(
 
 def test_the_expert_declines(owner_client: Client, expert_client: Client, need: Need, expert: ExpertProfile) -> None:
     introduction = _requested(owner_client, need, expert)
-    expert_client.post(reverse("introduction-decline", args=[introduction.pk]))
+    url = reverse("introduction-decline", args=[introduction.pk])
+    # The introduction page links to a confirmation page; nothing changes until it is submitted.
+    assert url in expert_client.get(reverse("introduction-detail", args=[introduction.pk])).content.decode()
+    confirm = expert_client.get(url)
+    assert confirm.status_code == 200
+    assert "辞退は取り消せません" in confirm.content.decode()
     introduction.refresh_from_db()
-    assert introduction.status == "declined"
+    assert introduction.status == "requested"
+
+    response = expert_client.post(url, {"reason": "no_capacity", "message": "今は手一杯です"})
+    assert response.status_code == 302
+    introduction.refresh_from_db()
+    assert (introduction.status, introduction.decline_reason, introduction.answer_message) == (
+        "declined",
+        "no_capacity",
+        "今は手一杯です",
+    )
+    # Both sides see the reason on the introduction page.
+    assert (
+        "現在は対応できる余裕がない"
+        in owner_client.get(reverse("introduction-detail", args=[introduction.pk])).content.decode()
+    )
+
+
+def test_it_asks_for_a_decline_reason(
+    owner_client: Client, expert_client: Client, need: Need, expert: ExpertProfile
+) -> None:
+    introduction = _requested(owner_client, need, expert)
+    url = reverse("introduction-decline", args=[introduction.pk])
+    response = expert_client.post(url, {"message": "理由なし"})
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    assert expert_client.post(url, {"reason": "bogus"}).status_code == 200
+    introduction.refresh_from_db()
+    assert introduction.status == "requested"
+
+
+def test_it_refuses_the_decline_page_to_the_requester(
+    owner_client: Client, expert_client: Client, need: Need, expert: ExpertProfile
+) -> None:
+    introduction = _requested(owner_client, need, expert)
+    url = reverse("introduction-decline", args=[introduction.pk])
+    assert owner_client.get(url).status_code == 403
+    assert owner_client.post(url, {"reason": "other"}).status_code == 403
+    introduction.refresh_from_db()
+    assert introduction.status == "requested"
 
 
 def test_a_full_expert_cannot_accept(

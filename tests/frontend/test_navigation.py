@@ -22,6 +22,7 @@ def test_smes_see_home_needs_and_company(owner_client: Client) -> None:
         "/needs/",
         "/browse/opportunities/",
         "/introductions/",
+        "/experts/",
         "/notifications/",
         "/organisation/",
     ]
@@ -35,6 +36,7 @@ def test_buyers_see_opportunities_and_company(buyer_client: Client) -> None:
         "/opportunities/",
         "/introductions/",
         "/conflicts/",
+        "/experts/",
         "/notifications/",
         "/organisation/",
     ]
@@ -48,13 +50,14 @@ def test_experts_see_their_profile(expert_client: Client) -> None:
         "/introductions/",
         "/engagements/",
         "/conflicts/",
+        "/experts/",
         "/notifications/",
     ]
     assert '<a href="/expert/profile/" aria-current="page">' in html
 
 
 def test_bureau_staff_see_the_dashboard(bureau_client: Client) -> None:
-    assert _nav_links(bureau_client.get(reverse("bureau-dashboard")).content.decode()) == ["/bureau/"]
+    assert _nav_links(bureau_client.get(reverse("bureau-dashboard")).content.decode()) == ["/bureau/", "/experts/"]
 
 
 def test_company_stays_active_on_the_members_page(owner_client: Client) -> None:

@@ -12,6 +12,7 @@ from matching import metrics
 from matching.models import Introduction, Recommendation
 from matching.services.recommendations import refresh_schedule
 from opportunities.models import Need, Opportunity
+from reference.models import VocabularyTerm
 from tests.clients import api_client as client_for
 from tests.factories import ExpertProfileFactory, NeedFactory, OpportunityFactory, UserFactory, recommend
 
@@ -158,6 +159,9 @@ def test_it_computes_dashboard_metrics(run: Any, owner: User, sme: Organisation)
     by_rank = metrics.quality(everywhere)["by_rank"]
     assert [(r["rank"], r["rate"]) for r in by_rank] == [(1, 1.0), (2, 0.0)]
     NeedFactory(organisation=sme, prefecture="47")
+    # Nobody has the needs' skill yet: every open need lacks a suitable expert.
+    assert metrics.coverage(everywhere)["uncovered"] == metrics.coverage(everywhere)["open_needs"] == 4
+    experts[2].skills.add(VocabularyTerm.objects.get(section="need_categories", code="dx.digitization"))
     coverage = metrics.coverage(everywhere)
     # Experts without regions serve the whole country.
     assert coverage["uncovered"] == 0 and coverage["open_needs"] >= 4

@@ -157,3 +157,11 @@ def test_a_buyer_posting_an_opportunity_sees_pending_then_ready(
     body = api.get(f"/api/v1/opportunities/{created.json()['id']}/").json()
     assert body["recommendations_status"] == "ready" and body["recommendations_at"]
     assert Opportunity.objects.get().recommendations_status == RecommendationsStatus.READY
+
+
+def test_the_settings_check_refuses_a_visibility_timeout_below_the_training_limit(settings: Any) -> None:
+    from matching.apps import matching_settings_check
+
+    assert not [e for e in matching_settings_check(None) if e.id == "matching.E003"]
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    assert [e.id for e in matching_settings_check(None)] == ["matching.E003"]

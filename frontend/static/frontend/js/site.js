@@ -9,4 +9,24 @@
   if (languageSwitch) {
     languageSwitch.addEventListener("change", function () { languageSwitch.form.submit(); });
   }
+
+  // Narrow screens: the header menu folds behind a toggle button. Without this file the
+  // button stays hidden and the menu is shown in full (CSS keys on the js-menu class).
+  var header = document.querySelector("header.site");
+  var toggle = header && header.querySelector(".menu-toggle");
+  if (header && toggle) {
+    header.classList.add("js-menu");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = header.classList.toggle("menu-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && header.classList.contains("menu-open")) {
+        header.classList.remove("menu-open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
 })();
