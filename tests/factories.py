@@ -11,6 +11,7 @@ from accounts.rules import corporate_number_check_digit
 from matching.models import (
     ConflictOfInterest,
     Engagement,
+    IndexVersion,
     Introduction,
     IntroductionEvent,
     ModelVersion,
@@ -20,6 +21,8 @@ from matching.models import (
     RefreshJob,
 )
 from opportunities.models import Need, Opportunity
+from reference.models import VocabularyTerm
+from reports.models import ExportJob
 
 
 def corporate_number(n: int) -> str:
@@ -180,6 +183,7 @@ class OutcomeFactory(DjangoModelFactory):
 
     introduction = factory.SubFactory(IntroductionFactory, status=Introduction.State.COMPLETED)
     side = Outcome.Side.REQUESTER
+    recorded_by = factory.SubFactory(UserFactory)
     deal = True
     value_jpy = 1_000_000
     feedback = 4
@@ -192,6 +196,7 @@ class ConflictOfInterestFactory(DjangoModelFactory):
     expert = factory.SubFactory(ExpertProfileFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     reason = "親族が役員"
+    created_by = factory.SubFactory(UserFactory)
 
 
 class NotificationFactory(DjangoModelFactory):
@@ -217,6 +222,37 @@ class RefreshJobFactory(DjangoModelFactory):
 
     kind = "need"
     target = "expert"
+
+
+class IndexVersionFactory(DjangoModelFactory):
+    """A recorded index version (no directory behind it: use matching.services.index.index_build for a real one)."""
+
+    class Meta:
+        model = IndexVersion
+
+    kind = IndexVersion.Kind.EXPERT
+    version = factory.Sequence(lambda n: f"expert-test-{n:04d}")
+    path = factory.LazyAttribute(lambda o: f"/nonexistent/{o.version}")
+    watermark = factory.LazyFunction(timezone.now)
+
+
+class ExportJobFactory(DjangoModelFactory):
+    class Meta:
+        model = ExportJob
+
+    user = factory.SubFactory(UserFactory)
+
+
+class VocabularyTermFactory(DjangoModelFactory):
+    """A term outside the shipped vocabulary (the real ones are loaded by a data migration)."""
+
+    class Meta:
+        model = VocabularyTerm
+        django_get_or_create = ("section", "code")
+
+    section = "sectors"
+    code = factory.Sequence(lambda n: f"test_sector_{n}")
+    label_ja = factory.Sequence(lambda n: f"テスト分野{n}")
 
 
 def recommend(query: Need | Opportunity, candidate: ExpertProfile | Organisation, rank: int = 1, **kwargs: Any) -> Any:

@@ -142,3 +142,22 @@ def test_there_are_no_import_circles() -> None:
         if module not in index:
             visit(module)
     assert circles == []
+
+
+def test_every_model_has_a_factory() -> None:
+    from django.apps import apps
+
+    import tests.factories as factories
+
+    ours = {name for name in FLOORS if name not in {"ml", "config"}}
+    covered = {
+        obj._meta.model
+        for obj in vars(factories).values()
+        if isinstance(obj, type) and hasattr(obj, "_meta") and getattr(obj._meta, "model", None) is not None
+    }
+    missing = [
+        f"{m._meta.app_label}.{m.__name__}"
+        for m in apps.get_models()
+        if m._meta.app_label in ours and m not in covered
+    ]
+    assert missing == []
