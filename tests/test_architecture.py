@@ -156,8 +156,6 @@ def test_every_model_has_a_factory() -> None:
         if isinstance(obj, type) and hasattr(obj, "_meta") and getattr(obj._meta, "model", None) is not None
     }
     missing = [
-        f"{m._meta.app_label}.{m.__name__}"
-        for m in apps.get_models()
-        if m._meta.app_label in ours and m not in covered
+        f"{m._meta.app_label}.{m.__name__}" for m in apps.get_models() if m._meta.app_label in ours and m not in covered
     ]
     assert missing == []
