@@ -5,8 +5,9 @@
 Everything runs through the project's own entry points, as in production:
 ``manage.py migrate``, ``manage.py import_profiles`` / ``import_queries``,
 one Celery worker (``celery -A config worker --pool=solo``) on Redis db 15,
-``manage.py runserver`` for the REST API, and ``manage.py shell`` to ask for
-a market re-rank. The benchmark process itself only generates the input
+gunicorn with ``config/gunicorn.conf.py`` and one worker for the REST API
+(``manage.py runserver --noreload`` when gunicorn is not installed), and
+``manage.py shell`` to ask for a market re-rank. The benchmark process itself only generates the input
 files, creates the two logins it needs (ORM), polls the job rows and talks
 HTTP to the API on loopback.
 
@@ -28,7 +29,11 @@ bench/out/platform/RESULTS.md):
 7. peak RSS (VmHWM) of the worker and the web process.
 
 Every wait has a timeout, and the worker and web server are stopped at the
-end whatever happens.
+end whatever happens. Wall times depend on what else runs on the machine:
+the table's header gives the load average, and CPU times are shown beside
+the long steps. The solo pool does not enforce Celery's time limits, so a
+task that would be cut short by CELERY_TASK_SOFT_TIME_LIMIT under the
+default prefork pool still finishes here (compare its time with that limit).
 """
 
 from __future__ import annotations
