@@ -128,6 +128,13 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     yield start
     for worker in started:
         worker.stop()
+    # A killed worker's database session can outlive its process for a moment; end it here so that
+    # dropping the test database at the end of the run does not find it still in use.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def test_it_ranks_a_new_need_in_a_worker_after_commit(broker: str, workers: Any) -> None:
