@@ -914,7 +914,7 @@ class Bench:
         before = IndexVersion.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         worker_cpu = cpu_seconds(self.worker_pid())
         code = (
-            "from matching.services.recommendations import refresh_schedule; "
+            "from matching.services.scheduling import refresh_schedule; "
             "print(refresh_schedule(kind='opportunity', target='sme', reason='bench-platform').pk)"
         )
         run = run_command([PY, "manage.py", "shell", "-c", code], self.env, timeout=300, log=OUT / "refresh.log")

@@ -87,11 +87,18 @@ def bulk_save(
         _insert_through_copy(model, new, key_field)
     else:
         model._default_manager.bulk_create(new, batch_size=BATCH_SIZE)
-    if old and connection.vendor == "postgresql":
-        _update_through_copy(model, old, fields)
-    elif old:
-        model._default_manager.bulk_update(old, list(fields), batch_size=BATCH_SIZE)
+    bulk_update_fields(model, old, fields)
     return len(new), len(old)
+
+
+def bulk_update_fields(model: type[M], objs: Sequence[M], fields: Sequence[str]) -> None:
+    """Write `fields` of existing objects: through a COPY-filled temporary table on PostgreSQL."""
+    if not objs:
+        return
+    if connection.vendor == "postgresql":
+        _update_through_copy(model, objs, fields)
+    else:
+        model._default_manager.bulk_update(objs, list(fields), batch_size=BATCH_SIZE)
 
 
 # Field types whose Python values psycopg adapts as they are: skipping get_db_prep_save

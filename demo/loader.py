@@ -18,7 +18,7 @@ from django.db import transaction
 from accounts.interchange import profiles_import
 from accounts.models import ExpertProfile, Membership, Organisation, User
 from demo.market import build_market
-from matching.services.recommendations import recommendations_refresh_all
+from matching.services.scheduling import recommendations_refresh_all
 from opportunities.interchange import queries_import
 
 BUREAU_ORG_NAME = "東北経済産業局 産業部"

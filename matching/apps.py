@@ -12,7 +12,7 @@ from core.tasks import task_send_on_commit
 
 def _on_query_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     """Rank the saved query alone, once the change is committed (its page shows "being computed" until then)."""
-    from matching.services.ranking import query_rank_schedule
+    from matching.services.scheduling import query_rank_schedule
 
     query_rank_schedule(query=instance)
 
@@ -29,7 +29,7 @@ def _on_profiles_imported(sender: Any, kinds: list[str], **kwargs: Any) -> None:
 
 def _on_queries_imported(sender: Any, groups: list[tuple[str, str]], **kwargs: Any) -> None:
     """An imported batch of queries gets the group's market re-rank (one job per group)."""
-    from matching.services.recommendations import refresh_schedule
+    from matching.services.scheduling import refresh_schedule
 
     for kind, target in groups:
         refresh_schedule(kind=kind, target=target, reason="import")

@@ -13,6 +13,7 @@ from celery.schedules import crontab
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # The market re-rank of every group (single saved queries are ranked at once, not here).
     "matching-refresh-all": {"task": "matching.recommendations_refresh_all", "schedule": crontab(minute=15)},
+    "matching-pending-sweep": {"task": "matching.pending_sweep", "schedule": crontab(minute="*/5")},
     "matching-index-compact": {"task": "matching.index_compact", "schedule": crontab(minute="*/10")},
     "matching-remind": {"task": "matching.introductions_remind", "schedule": crontab(minute="*/30")},
     "matching-expire": {"task": "matching.introductions_expire", "schedule": crontab(minute="5,35")},

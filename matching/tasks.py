@@ -34,9 +34,12 @@ COMMON: dict[str, Any] = {
 # A group's market re-rank at 100,000 SMEs took 370 s (mostly writing rows): past the global 300 s limit.
 @shared_task(name="matching.recommendations_refresh", soft_time_limit=1800, time_limit=1900, **COMMON)
 def recommendations_refresh(self: Task, job_id: int) -> dict[str, Any]:
-    from matching.services.recommendations import refresh_job_fail, refresh_job_run
+    from matching.services.scheduling import refresh_job_fail
 
     try:
+        # Imported inside the try: a broken engine import fails the job instead of leaving it pending.
+        from matching.services.recommendations import refresh_job_run
+
         job = refresh_job_run(job_id=job_id)
     except TRANSIENT as exc:
         raise self.retry(exc=exc) from exc
@@ -51,10 +54,11 @@ def recommendations_refresh(self: Task, job_id: int) -> dict[str, Any]:
 @shared_task(name="matching.query_rank", **COMMON)
 def query_rank(self: Task, kind: str, query_id: int) -> int:
     """Rank one saved need or opportunity against the current index (seconds, not a group refresh)."""
-    from matching.services.ranking import query_rank as rank
-    from matching.services.ranking import query_rank_fail
+    from matching.services.scheduling import query_rank_fail
 
     try:
+        from matching.services.ranking import query_rank as rank
+
         return rank(kind=kind, query_id=query_id)
     except TRANSIENT as exc:
         raise self.retry(exc=exc) from exc
@@ -91,10 +95,21 @@ def index_compact(self: Task) -> list[int]:
 
 @shared_task(name="matching.recommendations_refresh_all", **COMMON)
 def recommendations_refresh_all(self: Task) -> list[int]:
-    from matching.services.recommendations import recommendations_refresh_all as refresh_all
+    from matching.services.scheduling import recommendations_refresh_all as refresh_all
 
     try:
         return [job.pk for job in refresh_all(reason="periodic")]
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="matching.pending_sweep", **COMMON)
+def pending_sweep(self: Task) -> dict[str, int]:
+    """Re-send rankings lost on the way; mark group refreshes whose worker died as failed."""
+    from matching.services.scheduling import pending_sweep as sweep
+
+    try:
+        return sweep()
     except TRANSIENT as exc:
         raise self.retry(exc=exc) from exc
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.interchange import EXPERT_PREFIX, ORG_PREFIX, interchange_lookup
 from accounts.models import ExpertProfile, Organisation
-from core.tasks import task_send_on_commit
+from core.bulk import BATCH_SIZE, bulk_update_fields
 from matching import conf
 from matching.models import ModelVersion, Recommendation, candidate_key, query_key
 from matching.selectors import candidate_allowed, conflict_pairs
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 Query = Need | Opportunity
 RANKED_FIELDS = ("rank", "score", "relevance", "reasons", "evidence", "policy", "model_version", "generated_at")
 Candidate = ExpertProfile | Organisation
+# Queries written per transaction by recommendations_upsert.
+UPSERT_CHUNK = 500
 
 
 def active_model() -> tuple[str, Path | None]:
@@ -103,70 +105,99 @@ def recommendations_upsert(*, ranked: list[Ranked], policy: str, model_version: 
     """Write the top `top` allowed candidates of each query; returns how many rows are current.
 
     Existing (query, candidate) rows are updated in place (stable ids); rows of
-    these queries not in the new lists stay but stop being current.
+    these queries not in the new lists stay but stop being current. Queries
+    are written in chunks, each in one transaction with its query rows locked,
+    so a market re-rank of 10,000 queries issues a few statements per chunk
+    instead of several per query.
     """
     candidates = candidates_for([item for r in ranked for item in r.items])
     conflicts = conflict_pairs()
     now = timezone.now()
     written = 0
-    for entry in ranked:
-        rows: list[tuple[Candidate, dict[str, Any]]] = []
-        for item in entry.items:
-            candidate = candidates.get(item["id"])
-            if candidate is None or not candidate_allowed(query=entry.query, candidate=candidate, conflicts=conflicts):
-                continue
-            rows.append((candidate, item))
-            if len(rows) == top:
-                break
-        written += _upsert_one(entry.query, rows, policy=policy, model_version=model_version, now=now)
+    for start in range(0, len(ranked), UPSERT_CHUNK):
+        chosen: list[tuple[Query, list[tuple[Candidate, dict[str, Any]]]]] = []
+        for entry in ranked[start : start + UPSERT_CHUNK]:
+            rows: list[tuple[Candidate, dict[str, Any]]] = []
+            for item in entry.items:
+                candidate = candidates.get(item["id"])
+                if candidate is None or not candidate_allowed(
+                    query=entry.query, candidate=candidate, conflicts=conflicts
+                ):
+                    continue
+                rows.append((candidate, item))
+                if len(rows) == top:
+                    break
+            chosen.append((entry.query, rows))
+        written += _upsert_chunk(chosen, policy=policy, model_version=model_version, now=now)
     return written
 
 
-def _upsert_one(
-    query: Query, rows: list[tuple[Candidate, dict[str, Any]]], *, policy: str, model_version: str, now: Any
+def _key_of_query(query: Query) -> str:
+    return query_key(need_id=query.pk) if isinstance(query, Need) else query_key(opportunity_id=query.pk)
+
+
+def _key_of_candidate(candidate: Candidate) -> str:
+    if isinstance(candidate, ExpertProfile):
+        return candidate_key(expert_id=candidate.pk)
+    return candidate_key(organisation_id=candidate.pk)
+
+
+def _upsert_chunk(
+    chosen: list[tuple[Query, list[tuple[Candidate, dict[str, Any]]]]], *, policy: str, model_version: str, now: Any
 ) -> int:
-    key = query_key(need_id=query.pk) if isinstance(query, Need) else query_key(opportunity_id=query.pk)
+    ids: dict[type[Need] | type[Opportunity], list[int]] = {Need: [], Opportunity: []}
+    for query, _rows in chosen:
+        ids[type(query)].append(query.pk)
     with transaction.atomic():
-        # Lock the query row: two rankings of the same query write one after the other.
-        type(query).objects.select_for_update().filter(pk=query.pk).first()
-        existing = {r.candidate_key: r for r in Recommendation.objects.filter(query_key=key)}
-        keep: set[str] = set()
+        # Lock the query rows in key order: two rankings of one query write one after the other, without deadlock.
+        for model, pks in ids.items():
+            if pks:
+                list(model.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
+        existing = {
+            (r.query_key, r.candidate_key): r
+            for r in Recommendation.objects.filter(query_key__in=[_key_of_query(q) for q, _ in chosen]).only(
+                "pk", "query_key", "candidate_key", "is_current"
+            )
+        }
+        keep: set[tuple[str, str]] = set()
         new: list[Recommendation] = []
         changed: list[Recommendation] = []
-        for rank, (candidate, item) in enumerate(rows, start=1):
-            if isinstance(candidate, ExpertProfile):
-                rec = existing.get(candidate_key(expert_id=candidate.pk))
-            else:
-                rec = existing.get(candidate_key(organisation_id=candidate.pk))
-            if rec is None:
-                rec = Recommendation(
-                    need=query if isinstance(query, Need) else None,
-                    opportunity=query if isinstance(query, Opportunity) else None,
-                    expert=candidate if isinstance(candidate, ExpertProfile) else None,
-                    organisation=candidate if isinstance(candidate, Organisation) else None,
+        for query, rows in chosen:
+            qkey = _key_of_query(query)
+            for rank, (candidate, item) in enumerate(rows, start=1):
+                rec = existing.get((qkey, _key_of_candidate(candidate)))
+                if rec is None:
+                    rec = Recommendation(
+                        need=query if isinstance(query, Need) else None,
+                        opportunity=query if isinstance(query, Opportunity) else None,
+                        expert=candidate if isinstance(candidate, ExpertProfile) else None,
+                        organisation=candidate if isinstance(candidate, Organisation) else None,
+                    )
+                    rec.fill_keys()
+                    new.append(rec)
+                else:
+                    changed.append(rec)
+                keep.add((rec.query_key, rec.candidate_key))
+                rec.rank = rank
+                rec.score = float(item["score"])
+                rec.relevance = float(item["relevance"]) if item.get("relevance") is not None else None
+                rec.reasons = list(item.get("reasons", []))
+                rec.evidence = list(item.get("evidence", []))
+                rec.policy = policy
+                rec.model_version = model_version
+                rec.generated_at = now
+                rec.is_current = True
+        Recommendation.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        bulk_update_fields(Recommendation, changed, [*RANKED_FIELDS, "is_current"])
+        dropped = [r.pk for pair, r in existing.items() if pair not in keep and r.is_current]
+        for start in range(0, len(dropped), BATCH_SIZE):
+            Recommendation.objects.filter(pk__in=dropped[start : start + BATCH_SIZE]).update(is_current=False)
+        for model, pks in ids.items():
+            if pks:
+                model.objects.filter(pk__in=pks).update(
+                    recommendations_status=RecommendationsStatus.READY, recommendations_at=now
                 )
-                rec.fill_keys()
-                new.append(rec)
-            else:
-                changed.append(rec)
-            keep.add(rec.candidate_key)
-            rec.rank = rank
-            rec.score = float(item["score"])
-            rec.relevance = float(item["relevance"]) if item.get("relevance") is not None else None
-            rec.reasons = list(item.get("reasons", []))
-            rec.evidence = list(item.get("evidence", []))
-            rec.policy = policy
-            rec.model_version = model_version
-            rec.generated_at = now
-            rec.is_current = True
-        Recommendation.objects.bulk_create(new)
-        Recommendation.objects.bulk_update(changed, [*RANKED_FIELDS, "is_current"])
-        dropped = [r.pk for ck, r in existing.items() if ck not in keep and r.is_current]
-        Recommendation.objects.filter(pk__in=dropped).update(is_current=False)
-        type(query).objects.filter(pk=query.pk).update(
-            recommendations_status=RecommendationsStatus.READY, recommendations_at=now
-        )
-    return len(rows)
+    return sum(len(rows) for _query, rows in chosen)
 
 
 def query_rank(*, kind: str, query_id: int) -> int:
@@ -191,14 +222,3 @@ def query_rank(*, kind: str, query_id: int) -> int:
     return recommendations_upsert(
         ranked=[Ranked(query=query, items=items)], policy="relevance", model_version=version, top=top
     )
-
-
-def query_rank_schedule(*, query: Query) -> None:
-    """Mark the query's proposals as being computed and send the ranking task after commit."""
-    kind = "need" if isinstance(query, Need) else "opportunity"
-    type(query).objects.filter(pk=query.pk).update(recommendations_status=RecommendationsStatus.PENDING)
-    task_send_on_commit("matching.query_rank", queue=conf.task_queue(), kind=kind, query_id=query.pk)
-
-
-def query_rank_fail(*, kind: str, query_id: int) -> None:
-    _query_model(kind).objects.filter(pk=query_id).update(recommendations_status=RecommendationsStatus.FAILED)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
 
 import numpy as np
 from django.db import transaction
@@ -21,7 +20,6 @@ from django.utils import timezone
 
 from accounts.interchange import EXPERT_PREFIX, ORG_PREFIX
 from accounts.models import ExpertProfile, Organisation
-from core.tasks import task_send_on_commit
 from matching import conf
 from matching.models import Recommendation, RefreshJob
 from matching.services.index import CandidateIndex, delta_size, index_active, index_build, index_for_ranking
@@ -30,40 +28,6 @@ from matching.services.ranking import Ranked, active_model, query_to_interchange
 from opportunities.models import Need, Opportunity, Status, TargetKind
 
 logger = logging.getLogger(__name__)
-
-GROUPS: tuple[tuple[str, str], ...] = (
-    ("need", TargetKind.EXPERT),
-    ("need", TargetKind.BUYER),
-    ("opportunity", TargetKind.SME),
-    ("opportunity", TargetKind.EXPERT),
-    ("opportunity", TargetKind.BUYER),
-)
-# A pending job younger than this absorbs new triggers for its group (a burst of edits = one refresh).
-COALESCE = timedelta(minutes=2)
-
-
-# --------------------------------------------------------------------------- scheduling
-
-
-def refresh_schedule(*, kind: str, target: str, reason: str = "") -> RefreshJob:
-    """Create (or reuse) a pending refresh of one group; the task is sent after commit."""
-    recent = (
-        RefreshJob.objects.filter(
-            kind=kind, target=target, state=RefreshJob.State.PENDING, created_at__gte=timezone.now() - COALESCE
-        )
-        .order_by("-id")
-        .first()
-    )
-    if recent is not None:
-        return recent
-    job = RefreshJob.objects.create(kind=kind, target=target, reason=reason[:100])
-    task_send_on_commit("matching.recommendations_refresh", queue=conf.task_queue(), job_id=job.pk)
-    return job
-
-
-def recommendations_refresh_all(*, reason: str = "periodic") -> list[RefreshJob]:
-    return [refresh_schedule(kind=k, target=t, reason=reason) for k, t in GROUPS]
-
 
 # --------------------------------------------------------------------------- running
 
@@ -150,16 +114,4 @@ def refresh_job_run(*, job_id: int) -> RefreshJob:
     return job
 
 
-def refresh_job_fail(*, job_id: int, error: str) -> None:
-    RefreshJob.objects.filter(pk=job_id).exclude(state=RefreshJob.State.DONE).update(
-        state=RefreshJob.State.FAILED, error=error[:2000], finished_at=timezone.now()
-    )
-
-
-__all__ = [
-    "GROUPS",
-    "recommendations_refresh_all",
-    "refresh_job_fail",
-    "refresh_job_run",
-    "refresh_schedule",
-]
+__all__ = ["refresh_job_run"]

@@ -10,7 +10,7 @@ import pytest
 from accounts.models import Organisation, User
 from matching import metrics
 from matching.models import Introduction, Recommendation
-from matching.services.recommendations import refresh_schedule
+from matching.services.scheduling import refresh_schedule
 from opportunities.models import Need, Opportunity
 from reference.models import VocabularyTerm
 from tests.clients import api_client as client_for

@@ -165,3 +165,80 @@ def test_the_settings_check_refuses_a_visibility_timeout_below_the_training_limi
     assert not [e for e in matching_settings_check(None) if e.id == "matching.E003"]
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     assert [e.id for e in matching_settings_check(None)] == ["matching.E003"]
+
+
+def test_a_market_rerank_written_in_chunks_keeps_ids_and_marks_dropped_rows(
+    owner: User, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matching.services import ranking
+    from matching.services.recommendations import refresh_job_run
+    from matching.services.scheduling import refresh_schedule
+
+    monkeypatch.setattr(ranking, "UPSERT_CHUNK", 2)  # five needs: three transactions
+    settings.MATCHING_TOP_K = 1
+    welder, _fisher = _experts(WELDING, UNRELATED)
+    organisation = owner.memberships.get().organisation
+    needs = [NeedFactory(organisation=organisation, title="真空チャンバーの溶接", status="open") for _ in range(5)]
+
+    first = refresh_job_run(job_id=refresh_schedule(kind="need", target="expert").pk)
+    assert first.state == "done" and first.recommendations == 5
+    ids = {need.pk: Recommendation.objects.get(need=need, is_current=True).pk for need in needs}
+
+    refresh_job_run(job_id=refresh_schedule(kind="need", target="expert", reason="again").pk)
+    assert {n.pk: Recommendation.objects.get(need=n, is_current=True).pk for n in needs} == ids
+
+    expert_profile_update(profile=welder, data={"bio": UNRELATED, "capacity": 0})
+    refresh_job_run(job_id=refresh_schedule(kind="need", target="expert", reason="third").pk)
+    kept = Recommendation.objects.filter(pk__in=ids.values())
+    assert kept.count() == 5  # no row deleted
+    assert all(n.recommendations_status == RecommendationsStatus.READY for n in Need.objects.filter(pk__in=ids))
+
+
+def test_the_sweep_resends_a_lost_ranking_and_fails_a_dead_refresh(owner: User) -> None:
+    from datetime import timedelta
+
+    from matching.models import RefreshJob
+    from matching.services.scheduling import pending_sweep
+
+    _experts(WELDING)
+    need = NeedFactory(organisation=owner.memberships.get().organisation, title="真空チャンバーの溶接", status="open")
+    long_ago = timezone.now() - timedelta(hours=2)
+    Need.objects.filter(pk=need.pk).update(recommendations_status=RecommendationsStatus.PENDING, updated_at=long_ago)
+    fresh = NeedFactory(organisation=need.organisation, title="溶接", status="open")
+    Need.objects.filter(pk=fresh.pk).update(recommendations_status=RecommendationsStatus.PENDING)
+    dead = RefreshJob.objects.create(kind="need", target="expert", state=RefreshJob.State.RUNNING, started_at=long_ago)
+    alive = RefreshJob.objects.create(
+        kind="need", target="buyer", state=RefreshJob.State.RUNNING, started_at=timezone.now()
+    )
+
+    assert pending_sweep() == {"resent": 1, "failed_jobs": 1}  # eager Celery: the ranking ran
+
+    need.refresh_from_db()
+    fresh.refresh_from_db()
+    assert need.recommendations_status == RecommendationsStatus.READY
+    assert fresh.recommendations_status == RecommendationsStatus.PENDING  # still within its grace period
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.state == RefreshJob.State.FAILED and "time limit" in dead.error
+    assert alive.state == RefreshJob.State.RUNNING
+
+
+def test_saving_a_query_in_the_web_process_does_not_load_the_engine() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, sys; django.setup(); import config.urls; "
+        "from django.urls import get_resolver; get_resolver().url_patterns; "
+        "import matching.apps, matching.services.scheduling; "
+        "print(sorted(m for m in ('ml.engine', 'scipy', 'sklearn', 'matching.services.ranking') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+    )
+    assert out.stdout.strip() == "[]", out.stderr

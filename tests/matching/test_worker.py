@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from accounts.models import Organisation
 from config.celery import app
 from matching.models import IndexVersion, Recommendation, RefreshJob
-from matching.services.recommendations import refresh_schedule
+from matching.services.scheduling import refresh_schedule
 from opportunities.models import Need
 from opportunities.services import need_create
 from tests.factories import ExpertProfileFactory, MembershipFactory, NeedFactory, OrganisationFactory
