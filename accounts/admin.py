@@ -43,7 +43,8 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_filter = ("kind", "vetting_status", "prefecture", "industry", "sectors")
     search_fields = ("name", "corporate_number", "external_id", "description")
     filter_horizontal = ("sectors", "capabilities", "certifications")
-    readonly_fields = ("size_class_label", "vetted_by", "vetted_at", "created_at", "updated_at")
+    # Vetting is decided on the bureau pages (who and when are recorded there), never here.
+    readonly_fields = ("size_class_label", "vetting_status", "vetted_by", "vetted_at", "created_at", "updated_at")
     inlines = (MembershipInline,)
     list_per_page = 50
 

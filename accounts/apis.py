@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,22 +24,58 @@ class LoginLockedOut(exceptions.APIException):
     default_code = "locked_out"
 
 
-class AuthTokenCreateApi(ObtainAuthToken):
-    """POST username (e-mail) and password, get the API token; throttled and under the login lockout."""
+class AuthTokenApi(ActorApiMixin, APIView):
+    """POST e-mail and password for a new API token; DELETE revokes the token the request carries.
 
-    # ObtainAuthToken switches throttling off; this endpoint is the one that needs it most.
+    Tokens are stored hashed (django-rest-knox), expire after API_TOKEN_TTL_DAYS
+    and all end when the password changes. POST is throttled and under the
+    login lockout.
+    """
+
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "auth"
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    class OutputSerializer(serializers.Serializer[Any]):
+        token = serializers.CharField()
+        expiry = serializers.DateTimeField(allow_null=True)
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "POST" else list(super().get_permissions())
+
+    def get_throttles(self) -> list[Any]:
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @extend_schema(request=AuthTokenSerializer, responses=OutputSerializer, auth=[])
+    def post(self, request: Request) -> Response:
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             # django-axes flags the request while authenticating; the page's middleware
             # never sees a DRF request, so the lockout is answered here, in the API's format.
             if getattr(request, "axes_locked_out", False):
                 raise LoginLockedOut() from None
             raise
+        token, expiry = services.api_token_create(user=serializer.validated_data["user"])
+        return Response(self.OutputSerializer({"token": token, "expiry": expiry}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if request.auth is None:
+            raise exceptions.ValidationError(
+                {"detail": [_("This request carries no API token to revoke (it is signed in by session).")]}
+            )
+        services.api_token_revoke(user=self.actor(request), token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuthTokensApi(ActorApiMixin, APIView):
+    """DELETE revokes every API token of the signed-in user (a lost laptop, a leaked script)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        services.api_tokens_revoke_all(user=self.actor(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SignupApi(APIView):

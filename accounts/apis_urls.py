@@ -6,7 +6,8 @@ from accounts import apis
 
 urlpatterns = [
     path("auth/signup/", apis.SignupApi.as_view(), name="api-signup"),
-    path("auth/token/", apis.AuthTokenCreateApi.as_view(), name="api-token"),
+    path("auth/token/", apis.AuthTokenApi.as_view(), name="api-token"),
+    path("auth/tokens/", apis.AuthTokensApi.as_view(), name="api-tokens"),
     path("me/", apis.MeApi.as_view(), name="api-me"),
     path("organisation/", apis.OrganisationDetailApi.as_view(), name="api-organisation"),
     path("organisation/invitations/", apis.OrganisationInviteApi.as_view(), name="api-organisation-invite"),

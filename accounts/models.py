@@ -84,6 +84,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # set_password() leaves the new password in _password until save(): a changed password
+        # ends every API token, as it ends every other session.
+        password_changed = self.pk is not None and getattr(self, "_password", None) is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from knox.models import AuthToken
+
+            AuthToken.objects.filter(user=self).delete()
+
     def get_full_name(self) -> str:
         return self.full_name or self.email
 

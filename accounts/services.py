@@ -205,11 +205,67 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
+# --- API tokens ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, user: User) -> tuple[str, Any]:
+    """A new API token for `user`: (the token, shown once; its expiry). Only its hash is stored.
+
+    A user keeps at most REST_KNOX TOKEN_LIMIT_PER_USER tokens; the oldest go first.
+    """
+    from knox.models import AuthToken
+    from knox.settings import knox_settings
+
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    live = AuthToken.objects.filter(user=user).order_by("-created")
+    if limit:
+        AuthToken.objects.filter(pk__in=list(live.values_list("pk", flat=True)[limit - 1 :])).delete()
+    instance, token = AuthToken.objects.create(user=user)
+    return token, instance.expiry
+
+
+def api_token_revoke(*, user: User, token: Any) -> None:
+    from knox.models import AuthToken
+
+    AuthToken.objects.filter(user=user, pk=token.pk).delete()
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    from knox.models import AuthToken
+
+    deleted, _by_model = AuthToken.objects.filter(user=user).delete()
+    return int(deleted)
+
+
+# --- Organisations --------------------------------------------------------------------------------------------
+
+# A change of any of these makes the firm a different one for the bureau: its vetting is asked for again.
+VETTED_IDENTITY = ("name", "corporate_number", "prefecture")
+
+
 @transaction.atomic
 def organisation_update(*, organisation: Organisation, actor: User, data: dict[str, Any]) -> Organisation:
+    """Edit the company profile: owners only. A bureau's prefecture (its jurisdiction) is set by administrators.
+
+    A vetted organisation that changes its name, 法人番号 or prefecture goes
+    back to "pending": the bureau vetted the firm it saw, not the new one.
+    """
     if not Membership.objects.filter(user=actor, organisation=organisation).exists():
         raise PermissionDenied(_("You are not a member of this organisation."))
+    if not user_is_owner(user=actor, organisation=organisation):
+        raise PermissionDenied(_("Only owners of the organisation can change its profile."))
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = {field: getattr(organisation, field) for field in VETTED_IDENTITY}
+    if (
+        organisation.kind == Organisation.Kind.BUREAU
+        and "prefecture" in data
+        and (data["prefecture"] or "") != organisation.prefecture
+    ):
+        raise ApplicationError(
+            _("A bureau's prefecture decides where it may vet; only an administrator can change it."),
+            extra={"fields": {"prefecture": [_("Only an administrator can change this.")]}},
+        )
     for field in ORGANISATION_FIELDS:
         if field in data:
             value = data[field]
@@ -225,6 +281,11 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
             extra={"fields": {"corporate_number": [_("Already registered to another organisation.")]}},
         )
     _full_clean(organisation)
+    changed_identity = any(getattr(organisation, field) != value for field, value in before.items())
+    if changed_identity and organisation.vetting_status == Organisation.Vetting.VETTED:
+        organisation.vetting_status = Organisation.Vetting.PENDING
+        organisation.vetted_by = None
+        organisation.vetted_at = None
     organisation.save()
     set_terms(
         organisation,

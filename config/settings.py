@@ -92,7 +92,7 @@ if envbool("PROXY_SETS_X_FORWARDED_PROTO", "false"):
 INSTALLED_APPS = [
     # First, so its registration/ templates (password reset) win over the admin's.
     "frontend",
-    "django.contrib.admin",
+    "core.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -101,7 +101,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "django_celery_beat",
     "axes",
@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous request with the first class's challenge, so a
     # missing token gets 401 with WWW-Authenticate: Token rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -262,6 +262,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "core.api.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+}
+# API tokens (django-rest-knox): stored as hashes, expire, revoked by DELETE /api/v1/auth/token/
+# (one) or /api/v1/auth/tokens/ (all), and all of a user's tokens end when the password changes.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=envint("API_TOKEN_TTL_DAYS", "30")),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": 20,
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tsunagu API",

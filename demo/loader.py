@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from accounts.interchange import profiles_import
@@ -69,13 +68,13 @@ def demo_load(*, seed: int = 20261123) -> dict[str, Any]:
     bureau_org, _created = Organisation.objects.get_or_create(
         kind=Organisation.Kind.BUREAU, name=BUREAU_ORG_NAME, defaults={"prefecture": bureau.get("prefecture", "04")}
     )
-    user = _user(bureau["email"], bureau["password"], "経産局 担当者", is_staff=True)
+    # A bureau officer is an owner of the bureau organisation, not Django staff: the bureau pages
+    # (limited to the jurisdiction) and vetting, never the admin (superusers only).
+    user = _user(bureau["email"], bureau["password"], "経産局 担当者")
+    if user.is_staff:  # a demo database loaded before bureau officers stopped being staff
+        User.objects.filter(pk=user.pk).update(is_staff=False)
+        user.user_permissions.clear()
     Membership.objects.get_or_create(user=user, organisation=bureau_org, defaults={"role": Membership.Role.OWNER})
-    # Bureau staff may read everything in the admin and vet organisations; nothing else.
-    perms = Permission.objects.filter(codename__startswith="view_") | Permission.objects.filter(
-        codename="change_organisation"
-    )
-    user.user_permissions.add(*perms)
     # Proposals for every open query, computed once the import has committed.
     recommendations_refresh_all(reason="demo")
     return {

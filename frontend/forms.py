@@ -18,7 +18,7 @@ from accounts.models import EMPLOYEES_HELP, IndustryDetail, Membership, Organisa
 from accounts.rules import corporate_number_is_valid
 from accounts.scope import BureauScope, prefecture_region
 from matching import selectors as matching_selectors
-from matching.models import ConflictOfInterest, Introduction, IntroductionEvent, Outcome
+from matching.models import MAX_OUTCOME_VALUE_JPY, ConflictOfInterest, Introduction, IntroductionEvent, Outcome
 from opportunities.models import Status, TargetKind
 from reference import vocabulary
 from reference.jurisdictions import jurisdiction_choices
@@ -488,7 +488,9 @@ class OutcomeForm(forms.Form):
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
-    value_jpy = forms.IntegerField(label=field_label(Outcome, "value_jpy"), required=False, min_value=0)
+    value_jpy = forms.IntegerField(
+        label=field_label(Outcome, "value_jpy"), required=False, min_value=0, max_value=MAX_OUTCOME_VALUE_JPY
+    )
     feedback = forms.TypedChoiceField(
         label=field_label(Outcome, "feedback"),
         required=False,

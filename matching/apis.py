@@ -22,7 +22,7 @@ from accounts.api import ActorApiMixin
 from accounts.models import User
 from core.api.views import paginated_response
 from matching import selectors
-from matching.models import Introduction
+from matching.models import MAX_OUTCOME_VALUE_JPY, Introduction
 from matching.services import conflicts as conflict_services
 from matching.services import introductions as services
 from matching.services.notifications import notification_mark_read
@@ -278,7 +278,7 @@ class IntroductionCloseApi(_TransitionApi):
 
 class OutcomeInputSerializer(serializers.Serializer[Any]):
     deal = serializers.BooleanField()
-    value_jpy = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    value_jpy = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_OUTCOME_VALUE_JPY)
     feedback = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 

@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Job, optional_user
 
+# One trillion yen: above any SME deal; a typo of a few extra zeros would otherwise dominate the bureau's totals.
+MAX_OUTCOME_VALUE_JPY = 10**12
+
 
 def query_key(*, need_id: int | None = None, opportunity_id: int | None = None) -> str:
     return f"need:{need_id}" if need_id else f"opportunity:{opportunity_id}"
@@ -322,7 +325,12 @@ class Outcome(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recorded by")
     )
     deal = models.BooleanField(_("deal"))
-    value_jpy = models.BigIntegerField(_("value (yen)"), null=True, blank=True, validators=[MinValueValidator(0)])
+    value_jpy = models.BigIntegerField(
+        _("value (yen)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_OUTCOME_VALUE_JPY)],
+    )
     feedback = models.PositiveSmallIntegerField(
         _("feedback (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
@@ -340,7 +348,8 @@ class Outcome(models.Model):
                 name="outcome_feedback_1_5",
             ),
             models.CheckConstraint(
-                condition=Q(value_jpy__isnull=True) | Q(value_jpy__gte=0), name="outcome_value_non_negative"
+                condition=Q(value_jpy__isnull=True) | (Q(value_jpy__gte=0) & Q(value_jpy__lte=MAX_OUTCOME_VALUE_JPY)),
+                name="outcome_value_in_range",
             ),
         ]
 

@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ExpertProfile, Organisation, User
+from accounts.models import ExpertProfile, Membership, Organisation, User
 from accounts.selectors import user_organisation_ids
 from core.exceptions import NotFound
 from matching import conf
@@ -145,6 +145,8 @@ def recommendation_list(*, query: Need | Opportunity) -> QuerySet[Recommendation
     qs = qs.exclude(expert__conflicts__organisation_id=owner_id)
     qs = qs.exclude(organisation__declared_conflicts__organisation_id=owner_id)
     qs = qs.exclude(organisation_id__in=declared_by_owner.values("organisation_id"))
+    # Never oneself: an expert who belongs to the query's organisation (member or affiliated).
+    qs = qs.exclude(expert__organisation_id=owner_id).exclude(expert__user__memberships__organisation_id=owner_id)
     return qs.select_related("expert", "organisation").order_by("rank", "id")
 
 
@@ -195,6 +197,19 @@ def conflict_exists(
     ).exists()
 
 
+def is_own_candidate(
+    *, query_organisation_id: int, expert_id: int | None = None, organisation_id: int | None = None
+) -> bool:
+    """Whether the candidate is the query's own side: the same organisation, or an expert belonging to it."""
+    if not expert_id:
+        return organisation_id == query_organisation_id
+    return (
+        ExpertProfile.objects.filter(pk=expert_id)
+        .filter(Q(organisation_id=query_organisation_id) | Q(user__memberships__organisation_id=query_organisation_id))
+        .exists()
+    )
+
+
 def candidate_allowed(
     *, query: Need | Opportunity, candidate: ExpertProfile | Organisation, conflicts: ConflictPairs
 ) -> bool:
@@ -212,8 +227,19 @@ def candidate_allowed(
 
 
 def conflict_pairs() -> ConflictPairs:
-    """All declared conflicts for bulk filtering: ({(expert, org)}, {(declarer org, org)})."""
-    experts: set[tuple[int, int]] = set()
+    """All declared conflicts for bulk filtering: ({(expert, org)}, {(declarer org, org)}).
+
+    An expert's own organisations (affiliation, or their user's memberships) count
+    as conflicts too: nobody is proposed to themselves.
+    """
+    experts: set[tuple[int, int]] = set(
+        ExpertProfile.objects.filter(organisation__isnull=False).values_list("pk", "organisation_id")
+    )
+    experts.update(
+        Membership.objects.filter(user__expert_profile__isnull=False).values_list(
+            "user__expert_profile__id", "organisation_id"
+        )
+    )
     orgs: set[tuple[int, int]] = set()
     for expert_id, declarer_id, org_id in ConflictOfInterest.objects.values_list(
         "expert_id", "declared_by_organisation_id", "organisation_id"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from knox.auth import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 

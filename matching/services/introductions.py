@@ -20,8 +20,8 @@ from accounts.models import ExpertProfile, Organisation, User
 from core.exceptions import ApplicationError, PermissionDenied
 from core.tasks import task_send_on_commit
 from matching import conf
-from matching.models import Engagement, Introduction, IntroductionEvent, Outcome, Recommendation
-from matching.selectors import CANDIDATE, REQUESTER, conflict_exists, introduction_sides
+from matching.models import MAX_OUTCOME_VALUE_JPY, Engagement, Introduction, IntroductionEvent, Outcome, Recommendation
+from matching.selectors import CANDIDATE, REQUESTER, conflict_exists, introduction_sides, is_own_candidate
 from opportunities.models import Status
 
 State = Introduction.State
@@ -33,6 +33,18 @@ OUTCOME_STATES = (State.ACCEPTED, State.ENGAGED, State.COMPLETED, State.NO_DEAL)
 
 def _schedule_notifications(event: IntroductionEvent) -> None:
     task_send_on_commit("matching.notifications_send_for_event", queue=conf.task_queue(), event_id=event.pk)
+
+
+def _require_other_side(pair: Introduction | Recommendation) -> None:
+    """Refuse a pair that a declared conflict forbids, or that would introduce a side to itself."""
+    query_org, expert, organisation = pair.query_organisation_id, pair.expert_id, pair.organisation_id
+    if is_own_candidate(query_organisation_id=query_org, expert_id=expert, organisation_id=organisation):
+        raise ApplicationError(
+            _("This candidate belongs to your own organisation; an introduction needs another party."),
+            {"code": "own_organisation"},
+        )
+    if conflict_exists(query_organisation_id=query_org, expert_id=expert, organisation_id=organisation):
+        raise ApplicationError(_("A declared conflict of interest forbids this introduction."), {"code": "conflict"})
 
 
 def _require_vetting(introduction: Introduction) -> None:
@@ -116,13 +128,7 @@ def introduction_propose(*, actor: User, recommendation: Recommendation) -> Intr
     """
     if REQUESTER not in _sides_for_recommendation(actor, recommendation):
         raise PermissionDenied(_("Only the side that owns this need or opportunity can do this."))
-    query_org_id = recommendation.query_organisation_id
-    if conflict_exists(
-        query_organisation_id=query_org_id,
-        expert_id=recommendation.expert_id,
-        organisation_id=recommendation.organisation_id,
-    ):
-        raise ApplicationError(_("A declared conflict of interest forbids this introduction."), {"code": "conflict"})
+    _require_other_side(recommendation)
     existing = Introduction.objects.filter(
         query_key=recommendation.query_key, candidate_key=recommendation.candidate_key
     ).first()
@@ -194,12 +200,7 @@ def introduction_request(*, actor: User, introduction: Introduction, message: st
     _require_side(actor=actor, introduction=introduction, side=REQUESTER)
     if not _query_is_open(introduction):
         raise ApplicationError(_("Only open needs and opportunities can ask for introductions."))
-    if conflict_exists(
-        query_organisation_id=introduction.query_organisation_id,
-        expert_id=introduction.expert_id,
-        organisation_id=introduction.organisation_id,
-    ):
-        raise ApplicationError(_("A declared conflict of interest forbids this introduction."), {"code": "conflict"})
+    _require_other_side(introduction)
     _require_vetting(introduction)
     _require_request_room(introduction)
     _transition(
@@ -377,6 +378,8 @@ def outcome_record(
         errors["feedback"] = [_("Feedback is a number from 1 to 5.")]
     if value_jpy is not None and value_jpy < 0:
         errors["value_jpy"] = [_("The value cannot be negative.")]
+    elif value_jpy is not None and value_jpy > MAX_OUTCOME_VALUE_JPY:
+        errors["value_jpy"] = [_("The value cannot exceed 1,000,000,000,000 yen.")]
     if errors:
         raise ApplicationError(_("Validation error"), extra={"fields": errors})
     outcome, _created = Outcome.objects.update_or_create(

@@ -25,12 +25,19 @@ def test_it_registers_every_model_of_our_apps_in_admin() -> None:
     assert missing == []
 
 
-def test_it_lets_read_only_bureau_staff_browse_every_changelist(client: Client) -> None:
+def test_it_shuts_the_admin_to_staff_who_are_not_superusers(client: Client) -> None:
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(*Permission.objects.all())
+    client.force_login(staff)
+    for url in ("/admin/", "/admin/accounts/organisation/", "/admin/accounts/user/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), url
+
+
+def test_it_lets_superusers_browse_every_changelist(client: Client) -> None:
     NeedFactory()
     OpportunityFactory()
-    staff = UserFactory(is_staff=True)
-    staff.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
-    client.force_login(staff)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     for model in admin.site._registry:
         if model._meta.app_label not in OUR_APPS:
             continue

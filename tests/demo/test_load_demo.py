@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from accounts.models import ExpertProfile, Organisation
+from accounts.models import ExpertProfile, Organisation, User
 from matching.models import Introduction, IntroductionEvent, Recommendation
 from opportunities.models import Need, Opportunity
 
@@ -51,3 +51,11 @@ def test_it_loads_a_believable_market_once(client: Client, capfd: pytest.Capture
         assert client.login(username=email, password="tsunagu-demo-2026"), email
         assert client.get("/").status_code == 200
         client.logout()
+
+    # The bureau officer works on the bureau pages of its jurisdiction; the admin is for superusers only.
+    officer = User.objects.get(email="bureau@demo.tsunagu.jp")
+    assert not officer.is_staff and not officer.is_superuser and not officer.user_permissions.exists()
+    client.force_login(officer)
+    assert client.get("/bureau/").status_code == 200
+    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/knox/authtoken/").status_code == 302
