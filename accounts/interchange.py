@@ -136,12 +136,20 @@ def _existing(rows: list[tuple[int, dict[str, Any]]]) -> _Existing:
     )
 
 
+# The platform's contact fields a profile line may carry (shown only after mutual acceptance).
+CONTACT_FIELDS = ("contact_name", "email", "phone")
+
+
 def _check_rows(path: str | Path, rows: list[tuple[int, dict[str, Any]]], existing: _Existing) -> list[LineError]:
-    """Checks only the database can make, on every line before any write."""
+    """Checks only the database can make, and of the platform's own fields, on every line before any write."""
     errors: list[LineError] = []
     name = str(path)
     numbers: dict[str, int] = {}
     for lineno, profile in rows:
+        for field in CONTACT_FIELDS:  # not in the engine's contract, so not checked by ml.interchange
+            value = profile.get(field)
+            if value is not None and not isinstance(value, str):
+                errors.append(LineError(name, lineno, f"field '{field}': expected a string"))
         number = profile.get("corporate_number")
         organisation = existing.organisations.get(profile["id"])
         if profile["kind"] == "expert":

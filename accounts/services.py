@@ -16,6 +16,7 @@ from accounts.models import ExpertProfile, Invitation, Membership, Organisation,
 from accounts.selectors import user_is_owner
 from core.bulk import BulkRow, bulk_clean, bulk_save
 from core.exceptions import ApplicationError, PermissionDenied
+from core.mail import mail_on_commit
 from core.text import normalise
 from reference.terms import TermMap, bulk_set_terms, set_terms
 
@@ -191,7 +192,7 @@ def user_signup_quiet(
                     recipient_list=[existing.email],
                 )
 
-        transaction.on_commit(send)
+        mail_on_commit(send, what="the sign-up notice")
 
 
 @transaction.atomic
@@ -345,7 +346,7 @@ def invitation_create(*, organisation: Organisation, actor: User, email: str, ro
                 recipient_list=[email],
             )
 
-    transaction.on_commit(send)
+    mail_on_commit(send, what="an invitation")
     return invitation
 
 

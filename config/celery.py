@@ -11,6 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Periodic schedules live in code; django-celery-beat mirrors them into the admin.
-from matching.schedule import BEAT_SCHEDULE  # noqa: E402
+from matching.schedule import BEAT_SCHEDULE as MATCHING_SCHEDULE  # noqa: E402
+from reports.schedule import BEAT_SCHEDULE as REPORTS_SCHEDULE  # noqa: E402
 
-app.conf.beat_schedule = BEAT_SCHEDULE
+app.conf.beat_schedule = {**MATCHING_SCHEDULE, **REPORTS_SCHEDULE}

@@ -8,6 +8,7 @@ This keeps the arrows one way (tasks → services) and, unlike
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -16,6 +17,7 @@ from celery import current_app
 from django.db import transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger(__name__)
 
 
 def shared_task(**options: Any) -> Callable[[F], F]:
@@ -30,5 +32,18 @@ def task_send(name: str, *, queue: str | None = None, **kwargs: Any) -> None:
 
 
 def task_send_on_commit(name: str, *, queue: str | None = None, **kwargs: Any) -> None:
-    """Send the task once the current transaction commits (immediately outside one)."""
-    transaction.on_commit(lambda: task_send(name, queue=queue, **kwargs))
+    """Send the task once the current transaction commits (immediately outside one).
+
+    The request that caused it has committed by then, so a failure here (the
+    broker is down; in eager mode, the task itself failed) is logged, never
+    raised: the user's change is saved, and each app's periodic sweep finds
+    the work whose message was lost (its rows say what is still to do).
+    """
+
+    def send() -> None:
+        try:
+            task_send(name, queue=queue, **kwargs)
+        except Exception:
+            logger.exception("task %s%r was not run; its sweep will pick the work up", name, kwargs)
+
+    transaction.on_commit(send)

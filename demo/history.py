@@ -29,8 +29,9 @@ def _event(intro: Introduction, frm: str, to: str, side: str, when: datetime) ->
     event = IntroductionEvent.objects.create(
         introduction=intro, actor_side=side, from_state=frm, to_state=to, note=DEMO_NOTE
     )
-    # auto_now_add cannot be overridden on create: backdate afterwards.
-    IntroductionEvent.objects.filter(pk=event.pk).update(created_at=when)
+    # auto_now_add cannot be overridden on create: backdate afterwards. Past events count as
+    # notified, or the outbox sweep would e-mail the whole demo history.
+    IntroductionEvent.objects.filter(pk=event.pk).update(created_at=when, notified_at=when)
     return event
 
 

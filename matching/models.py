@@ -275,11 +275,19 @@ class IntroductionEvent(models.Model):
     to_state = models.CharField(_("to"), max_length=10)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # The outbox mark: written with the event, set once its notifications exist. An event whose
+    # task was lost (broker down) is found by the sweep through the partial index below.
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("introduction event")
         verbose_name_plural = _("introduction events")
         ordering = ("created_at", "id")
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(notified_at__isnull=True), name="introductionevent_unnotified"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.introduction_id}: {self.from_state or '-'} → {self.to_state}"
@@ -409,6 +417,9 @@ class Notification(models.Model):
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # Failed sends (SMTP down) are retried by the sweep up to EMAIL_MAX_ATTEMPTS; the last error is kept.
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_error = models.TextField(_("last e-mail error"), blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
@@ -417,6 +428,9 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ("-created_at", "-id")
         constraints = [models.UniqueConstraint(fields=("user", "key"), name="notification_unique_key")]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(emailed_at__isnull=True), name="notification_unsent")
+        ]
 
     def __str__(self) -> str:
         return self.title

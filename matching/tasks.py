@@ -105,11 +105,12 @@ def recommendations_refresh_all(self: Task) -> list[int]:
 
 @shared_task(name="matching.pending_sweep", **COMMON)
 def pending_sweep(self: Task) -> dict[str, int]:
-    """Re-send rankings lost on the way; mark group refreshes whose worker died as failed."""
+    """The outbox sweep: rankings, refreshes, notifications and e-mails whose message was lost or failed."""
+    from matching.services.notifications import notifications_sweep
     from matching.services.scheduling import pending_sweep as sweep
 
     try:
-        return sweep()
+        return {**sweep(), **notifications_sweep()}
     except TRANSIENT as exc:
         raise self.retry(exc=exc) from exc
 

@@ -221,12 +221,52 @@ def validate_label(obj: object) -> list[str]:
 # files
 
 
-def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
-    # utf-8-sig tolerates a BOM written by spreadsheet exports.
-    with path.open(encoding="utf-8-sig", errors="strict", newline=None) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if line.strip():
-                yield lineno, line
+# A profile or query is a few KiB; a line beyond this is a broken export (and would cost the
+# index gigabytes), so it is refused before it is parsed.
+MAX_LINE_BYTES = 1 << 20
+# The database stores integers in 64 bits.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
+def _iter_lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, text, problem) of each non-blank line: text, or None and why it cannot be read.
+
+    Lines are decoded one by one, so a bad byte is reported at its own line
+    and the rest of the file is still checked.
+    """
+    with path.open("rb") as fh:
+        lineno = 0
+        while raw := fh.readline(MAX_LINE_BYTES + 1):
+            lineno += 1
+            if len(raw) > MAX_LINE_BYTES:
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line without keeping it
+                    raw = fh.readline(MAX_LINE_BYTES)
+                yield lineno, None, f"line longer than {MAX_LINE_BYTES // 1024} KiB"
+                continue
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a BOM written by spreadsheet exports
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield lineno, None, f"not valid UTF-8 (byte {exc.start + 1} of the line: {exc.reason})"
+                continue
+            if text.strip():
+                yield lineno, text, None
+
+
+def _value_problems(value: object, where: str = "") -> list[str]:
+    """Values no field may hold: NUL characters (PostgreSQL refuses them) and integers beyond 64 bits."""
+    if isinstance(value, str):
+        return [f"field '{where or '?'}': contains a NUL character"] if "\x00" in value else []
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [] if _INT_MIN <= value <= _INT_MAX else [f"field '{where or '?'}': number out of range"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _value_problems(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(value, list):
+        return [p for v in value for p in _value_problems(v, where)]
+    return []
 
 
 def scan(
@@ -243,13 +283,16 @@ def scan(
     objs: list[tuple[int, JSONObject]] = []
     seen: dict[str, int] = {}
     try:
-        for lineno, line in _iter_lines(p):
+        for lineno, line, problem in _iter_lines(p):
+            if line is None:
+                errors.append(LineError(name, lineno, problem or "unreadable line"))
+                continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 errors.append(LineError(name, lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
                 continue
-            reasons = validate(obj)
+            reasons = _value_problems(obj) or validate(obj)
             if not reasons and id_field is not None:
                 oid = obj[id_field]
                 if oid in seen:
@@ -259,8 +302,6 @@ def scan(
             errors.extend(LineError(name, lineno, r) for r in reasons)
             if keep and not reasons:
                 objs.append((lineno, obj))
-    except UnicodeDecodeError as exc:
-        errors.append(LineError(name, 0, f"not valid UTF-8: {exc.reason}"))
     except OSError as exc:
         errors.append(LineError(name, 0, f"cannot read file: {exc.strerror or exc}"))
     return objs, errors
@@ -309,8 +350,9 @@ def iter_profiles(path: str | Path, *, validated: bool = False) -> Iterator[JSON
     """
     if not validated:
         check_profiles(path)
-    for _, line in _iter_lines(Path(path)):
-        yield json.loads(line)
+    for _, line, _problem in _iter_lines(Path(path)):
+        if line is not None:  # unreadable lines were refused by the check above
+            yield json.loads(line)
 
 
 def write_jsonl(objs: Iterable[object], fh: SupportsWrite[str]) -> None:
@@ -320,5 +362,5 @@ def write_jsonl(objs: Iterable[object], fh: SupportsWrite[str]) -> None:
 
 
 def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every non-blank line, streaming."""
-    return _iter_lines(Path(path))
+    """(line number, text) of every readable non-blank line, streaming (for files already checked)."""
+    return ((lineno, line) for lineno, line, _problem in _iter_lines(Path(path)) if line is not None)

@@ -20,9 +20,10 @@ Why these choices:
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # SudachiPy ships a .pyi but no py.typed marker, so mypy sees these as Any;
@@ -95,12 +96,27 @@ def _compact(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _tokenizers() -> tuple[Tokenizer, SplitMode]:
-    from sudachipy import Dictionary, SplitMode
+def _dictionary() -> Any:
+    from sudachipy import Dictionary
 
-    dic = Dictionary(dict="core")
-    make = getattr(dic, "tokenizer", None) or dic.create
-    return make(mode=SplitMode.C), SplitMode.A
+    return Dictionary(dict="core")
+
+
+_PER_THREAD = threading.local()
+
+
+def _tokenizers() -> tuple[Tokenizer, SplitMode]:
+    """This thread's tokenizer: a SudachiPy tokenizer refuses a second caller while busy
+    ("Tokenizer is already in use"), so threads (gunicorn threads, test servers) each get one."""
+    made: tuple[Tokenizer, SplitMode] | None = getattr(_PER_THREAD, "tokenizers", None)
+    if made is None:
+        from sudachipy import SplitMode
+
+        dic = _dictionary()
+        make = getattr(dic, "tokenizer", None) or dic.create
+        made = (make(mode=SplitMode.C), SplitMode.A)
+        _PER_THREAD.tokenizers = made
+    return made
 
 
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "接頭辞"}

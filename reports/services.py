@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from accounts.models import User
-from core.tasks import task_send_on_commit
+from core.tasks import task_send, task_send_on_commit
 from matching import metrics
 from matching.metrics import Filters
 from reports import tables
@@ -77,3 +78,27 @@ def export_job_fail(*, job_id: int, error: str) -> None:
     ExportJob.objects.filter(pk=job_id).exclude(state=ExportJob.State.DONE).update(
         state=ExportJob.State.FAILED, error=error[:2000], finished_at=timezone.now()
     )
+
+
+# A job still waiting after this lost its message (broker down when it was sent): send it again.
+EXPORT_RETRY_AFTER = timedelta(minutes=10)
+# The export task's hard limit (660 s) plus a margin: a job running longer died with its worker.
+EXPORT_GIVE_UP_AFTER = timedelta(seconds=660 + 240)
+
+
+def export_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-send exports whose message was lost; fail the ones whose worker died, so their page stops waiting."""
+    now = now or timezone.now()
+    waiting = list(
+        ExportJob.objects.filter(state=ExportJob.State.PENDING, created_at__lt=now - EXPORT_RETRY_AFTER).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    for pk in waiting:
+        task_send(EXPORT_TASK, job_id=pk)  # idempotent: the job's state claims it once
+    died = ExportJob.objects.filter(state=ExportJob.State.RUNNING, started_at__lt=now - EXPORT_GIVE_UP_AFTER).update(
+        state=ExportJob.State.FAILED,
+        error="The worker stopped before finishing (past the task's time limit).",
+        finished_at=now,
+    )
+    return {"resent": len(waiting), "failed": died}

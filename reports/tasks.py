@@ -47,3 +47,14 @@ def bureau_report_export(self: Task, job_id: int) -> dict[str, Any]:
         export_job_fail(job_id=job_id, error=repr(exc))
         raise
     return {"job": job.pk, "state": job.state}
+
+
+@shared_task(name="reports.export_jobs_sweep", bind=True, acks_late=True, max_retries=3, default_retry_delay=60)
+def export_jobs_sweep(self: Task) -> dict[str, int]:
+    """Re-send exports whose message was lost; fail the ones whose worker died."""
+    from reports.services import export_jobs_sweep as sweep
+
+    try:
+        return sweep()
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc) from exc

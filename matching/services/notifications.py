@@ -1,13 +1,24 @@
 """Notifications: an in-app inbox row per recipient, and the same text by e-mail, once.
 
 Rows are keyed by (user, key) so a re-run of the task (retry, redelivery)
-creates nothing new; e-mails are sent after the rows are committed and each
-row is claimed with a compare-and-set on `emailed_at` (at most once).
+creates nothing new. Two outboxes make sure nothing is lost when the broker
+or the mail server is down:
+
+- an IntroductionEvent is written in the transition's transaction with
+  `notified_at` empty; its notifications are created (and the mark set) in
+  one transaction by the task, or by `notifications_sweep` if the task's
+  message never arrived;
+- a Notification whose e-mail has not gone out has `emailed_at` empty; the
+  e-mail is sent while the row is locked and marked sent only after the mail
+  server took it. A failure is counted and kept (`email_error`) and retried
+  by the sweep up to EMAIL_MAX_ATTEMPTS times, never raised into the request.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from typing import Any
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,6 +31,10 @@ from matching.selectors import CANDIDATE, REQUESTER
 
 logger = logging.getLogger(__name__)
 State = Introduction.State
+EMAIL_MAX_ATTEMPTS = 5
+# Work younger than this is still in the hands of its task; the sweep leaves it alone.
+SWEEP_GRACE = timedelta(minutes=2)
+SWEEP_BATCH = 500
 
 # Which side hears about each transition.
 RECIPIENTS: dict[str, tuple[str, ...]] = {
@@ -72,7 +87,15 @@ def _texts(kind: str, introduction: Introduction, note: str) -> tuple[str, str]:
     return title[:200], "\n".join(lines)
 
 
-def _notify(*, introduction: Introduction, sides: tuple[str, ...], kind: str, key: str, note: str = "") -> list[int]:
+def _notify(
+    *,
+    introduction: Introduction,
+    sides: tuple[str, ...],
+    kind: str,
+    key: str,
+    note: str = "",
+    event_id: int | None = None,
+) -> list[int]:
     created_ids: list[int] = []
     with transaction.atomic():
         for side in sides:
@@ -92,6 +115,8 @@ def _notify(*, introduction: Introduction, sides: tuple[str, ...], kind: str, ke
                 )
                 if created:
                     created_ids.append(notification.pk)
+        if event_id is not None:
+            IntroductionEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(notified_at=timezone.now())
         ids = list(created_ids)
         # E-mail leaves the process: only after the inbox rows are committed.
         transaction.on_commit(lambda: notifications_email(notification_ids=ids))
@@ -99,24 +124,63 @@ def _notify(*, introduction: Introduction, sides: tuple[str, ...], kind: str, ke
 
 
 def notifications_email(*, notification_ids: list[int]) -> int:
+    """E-mail these notifications, each at most once; returns how many went out. Never raises for SMTP."""
     sent = 0
-    for notification in Notification.objects.filter(pk__in=notification_ids).select_related("user"):
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        )
-        if claimed != 1:
-            continue
-        user = notification.user
-        with translation.override(user.locale):
-            send_mail(
-                subject=notification.title,
-                message=notification.body,
-                from_email=None,
-                recipient_list=[user.email],
-                fail_silently=False,
+    for pk in notification_ids:
+        with transaction.atomic():
+            # The row lock keeps two senders (task and sweep) from both sending; skip_locked
+            # lets the second move on. The mark is set only once the mail server took it.
+            notification = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, emailed_at__isnull=True)
+                .select_related("user")
+                .first()
             )
+            if notification is None:
+                continue
+            user = notification.user
+            try:
+                with translation.override(user.locale):
+                    send_mail(
+                        subject=notification.title,
+                        message=notification.body,
+                        from_email=None,
+                        recipient_list=[user.email],
+                        fail_silently=False,
+                    )
+            except Exception as exc:  # SMTP down, refused, timed out: keep it for the sweep
+                notification.email_attempts += 1
+                notification.email_error = repr(exc)[:1000]
+                notification.save(update_fields=["email_attempts", "email_error"])
+                logger.warning(
+                    "e-mail of notification %s failed (attempt %s): %r", pk, notification.email_attempts, exc
+                )
+                continue
+            notification.emailed_at = timezone.now()
+            notification.email_error = ""
+            notification.save(update_fields=["emailed_at", "email_error"])
         sent += 1
     return sent
+
+
+def notifications_sweep(*, now: Any = None) -> dict[str, int]:
+    """Notify events whose task was lost, and retry e-mails that failed; the periodic safety net."""
+    now = now or timezone.now()
+    events = list(
+        IntroductionEvent.objects.filter(notified_at__isnull=True, created_at__lt=now - SWEEP_GRACE)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for event_id in events:
+        notification_send_for_event(event_id=event_id)
+    unsent = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True, email_attempts__lt=EMAIL_MAX_ATTEMPTS, created_at__lt=now - SWEEP_GRACE
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    return {"events": len(events), "emailed": notifications_email(notification_ids=unsent)}
 
 
 def notification_send_for_event(*, event_id: int) -> list[int]:
@@ -131,9 +195,15 @@ def notification_send_for_event(*, event_id: int) -> list[int]:
     if event.to_state == State.WITHDRAWN and event.from_state == State.PROPOSED:
         sides = ()  # the candidate never heard of a proposal; nothing to tell
     if not sides:
+        IntroductionEvent.objects.filter(pk=event.pk, notified_at__isnull=True).update(notified_at=timezone.now())
         return []
     return _notify(
-        introduction=event.introduction, sides=sides, kind=event.to_state, key=f"event:{event.pk}", note=event.note
+        introduction=event.introduction,
+        sides=sides,
+        kind=event.to_state,
+        key=f"event:{event.pk}",
+        note=event.note,
+        event_id=event.pk,
     )
 
 

@@ -73,7 +73,7 @@ def recommendations_refresh_all(*, reason: str = "periodic") -> list[RefreshJob]
 
 
 def pending_sweep(*, now: Any = None) -> dict[str, int]:
-    """Re-send rankings lost on the way and close group refreshes whose worker died.
+    """Re-send rankings and group refreshes lost on the way; close refreshes whose worker died.
 
     Re-sending is safe: query_rank is idempotent. Without this, a page whose
     ranking message was lost would say "being computed" for ever.
@@ -89,6 +89,14 @@ def pending_sweep(*, now: Any = None) -> dict[str, int]:
             resent += 1
         # The next sweep waits another PENDING_RETRY_AFTER before asking again.
         model.objects.filter(pk__in=list(stuck)).update(updated_at=now)
+    waiting = list(
+        RefreshJob.objects.filter(state=RefreshJob.State.PENDING, created_at__lt=now - PENDING_RETRY_AFTER).values_list(
+            "pk", flat=True
+        )[:SWEEP_BATCH]
+    )
+    for pk in waiting:
+        # Idempotent: the job's state makes a second copy of the message a no-op.
+        task_send("matching.recommendations_refresh", queue=conf.task_queue(), job_id=pk)
     died = RefreshJob.objects.filter(
         Q(state=RefreshJob.State.RUNNING, started_at__lt=now - RUNNING_GIVE_UP_AFTER)
     ).update(
@@ -96,4 +104,4 @@ def pending_sweep(*, now: Any = None) -> dict[str, int]:
         error="The worker stopped before finishing (past the task's time limit).",
         finished_at=now,
     )
-    return {"resent": resent, "failed_jobs": died}
+    return {"resent": resent, "refreshes_resent": len(waiting), "failed_jobs": died}

@@ -211,7 +211,12 @@ def test_the_sweep_resends_a_lost_ranking_and_fails_a_dead_refresh(owner: User) 
         kind="need", target="buyer", state=RefreshJob.State.RUNNING, started_at=timezone.now()
     )
 
-    assert pending_sweep() == {"resent": 1, "failed_jobs": 1}  # eager Celery: the ranking ran
+    # Another group (re-ranking need→expert would rank `fresh` too); its message never reached a worker.
+    lost = RefreshJob.objects.create(kind="opportunity", target="expert")
+    RefreshJob.objects.filter(pk=lost.pk).update(created_at=long_ago)
+
+    # Eager Celery: the re-sent ranking and refresh run at once.
+    assert pending_sweep() == {"resent": 1, "refreshes_resent": 1, "failed_jobs": 1}
 
     need.refresh_from_db()
     fresh.refresh_from_db()
@@ -221,6 +226,8 @@ def test_the_sweep_resends_a_lost_ranking_and_fails_a_dead_refresh(owner: User) 
     alive.refresh_from_db()
     assert dead.state == RefreshJob.State.FAILED and "time limit" in dead.error
     assert alive.state == RefreshJob.State.RUNNING
+    lost.refresh_from_db()
+    assert lost.state == RefreshJob.State.DONE
 
 
 def test_saving_a_query_in_the_web_process_does_not_load_the_engine() -> None:

@@ -64,3 +64,31 @@ def test_it_reads_queries(tmp_path):
 
 
 import json  # noqa: E402  (used in a test above)
+
+
+def test_it_reports_unreadable_lines_at_their_own_line_and_checks_the_rest(tmp_path):
+    from ml.interchange import MAX_LINE_BYTES
+
+    good = {"id": "s1", "kind": "sme", "name": "ok"}
+    lines = [
+        json.dumps(good).encode(),
+        b'{"id": "s2", "kind": "sme", "name": "\xff\xfe broken"}',
+        json.dumps({**good, "id": "s3", "name": "nul\x00byte"}).encode(),
+        json.dumps({**good, "id": "s4", "employees": 2**63}).encode(),
+        json.dumps({**good, "id": "s5", "description": "x" * (MAX_LINE_BYTES + 10)}).encode(),
+        json.dumps({**good, "id": "s6"}).encode(),
+        b'{"id": "s7", "kind": "sme", "name": 5}',
+    ]
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
+
+    with pytest.raises(InterchangeError) as caught:
+        read_profiles(path)
+
+    by_line = {e.line: e.reason for e in caught.value.errors}
+    assert sorted(by_line) == [2, 3, 4, 5, 7]  # the BOM of line 1 is tolerated; 6 is fine
+    assert "not valid UTF-8" in by_line[2]
+    assert "NUL" in by_line[3] and "'name'" in by_line[3]
+    assert "out of range" in by_line[4] and "'employees'" in by_line[4]
+    assert "longer than 1024 KiB" in by_line[5]
+    assert "expected a string" in by_line[7]

@@ -49,3 +49,16 @@ def test_it_does_not_match_short_latin_aliases_inside_words():
 def test_it_detects_prefectures_without_confusing_tokyo_and_kyoto():
     assert detect_prefectures("東京都に本社") == ["13"]
     assert detect_prefectures("宮城と京都府") == ["04", "26"]
+
+
+def test_threads_tokenise_at_once_without_sharing_a_tokenizer():
+    """One SudachiPy tokenizer refuses a second caller while busy; each thread must have its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ml.text import _tokenize_sentence
+
+    texts = [f"真空チャンバーの溶接と気密試験を{i}回繰り返し、半導体製造装置の部品を検査します" for i in range(400)]
+    expected = [_tokenize_sentence.__wrapped__(t) for t in texts]  # bypass the cache: every call tokenises
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(_tokenize_sentence.__wrapped__, texts))
+    assert got == expected

@@ -231,3 +231,32 @@ def test_it_shows_progress_on_stderr_and_keeps_stdout_for_the_result(
     out, err = capsys.readouterr()
     assert out.strip() == "profiles: 4 created, 0 updated"
     assert "profiles: lines checked: 4" in err and "profiles: rows written: 4" in err
+
+
+def test_it_reports_bad_values_at_their_line_instead_of_a_database_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Values the file format itself refuses, found in the first pass over the file.
+    rows: list[Any] = [
+        PROFILES[0],
+        {**PROFILES[1], "id": "sme-8", "description": "改行\x00なし"},  # line 2: NUL
+        {**PROFILES[1], "id": "sme-9", "capital_jpy": 2**70},  # line 3: beyond 64 bits
+        {**PROFILES[1], "id": "sme-10", "phone": {"a": 1}},  # line 4: contact not a string
+        {**PROFILES[1], "id": "sme-11", "email": 12345},  # line 5
+    ]
+    # Values only the model's validation refuses, found once the file itself is sound.
+    model_rows: list[Any] = [
+        PROFILES[0],
+        {**PROFILES[1], "name": "株" * 300},  # line 2: longer than the column
+        {**PROFILES[1], "id": "sme-12", "email": "not-an-address"},  # line 3
+    ]
+    for name, bad, lines in (("bad.jsonl", rows, (2, 3, 4, 5)), ("model.jsonl", model_rows, (2, 3))):
+        path = write(tmp_path, name, bad)
+        with pytest.raises(CommandError, match="nothing was imported"):
+            call_command("import_profiles", str(path))
+        err = capsys.readouterr().err
+        for line in lines:
+            assert f"{path}:{line}: " in err, err
+        assert f"{path}:1: " not in err
+        assert "Traceback" not in err and "DataError" not in err
+        assert snapshot() == (0, 0, 0, 0)
