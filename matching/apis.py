@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts.api import ActorApiMixin
 from accounts.models import User
+from core.api.pagination import Pagination
 from core.api.views import paginated_response
 from matching import selectors
 from matching.models import MAX_OUTCOME_VALUE_JPY, Introduction
@@ -186,6 +187,8 @@ class RecommendationDismissApi(ActorApiMixin, APIView):
 
 
 class IntroductionListApi(ActorApiMixin, APIView):
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
+
     class FilterSerializer(serializers.Serializer[Any]):
         state = serializers.ChoiceField(choices=Introduction.State.choices, required=False)
         role = serializers.ChoiceField(choices=[selectors.REQUESTER, selectors.CANDIDATE], required=False)
@@ -312,6 +315,8 @@ class ConflictOutputSerializer(serializers.Serializer[Any]):
 
 
 class ConflictListApi(ActorApiMixin, APIView):
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
+
     class InputSerializer(serializers.Serializer[Any]):
         organisation = serializers.IntegerField()
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
@@ -358,6 +363,8 @@ class NotificationOutputSerializer(serializers.Serializer[Any]):
 
 
 class NotificationListApi(ActorApiMixin, APIView):
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
+
     class FilterSerializer(serializers.Serializer[Any]):
         unread = serializers.BooleanField(required=False, default=False)
 
@@ -420,6 +427,8 @@ class ExpertDirectoryOutputSerializer(serializers.Serializer[Any]):
 
 class ExpertListApi(ActorApiMixin, APIView):
     """The expert directory: any logged-in user may search it."""
+
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
 
     class FilterSerializer(serializers.Serializer[Any]):
         q = serializers.CharField(required=False, allow_blank=True, max_length=200)

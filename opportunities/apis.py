@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import ActorApiMixin
+from core.api.pagination import Pagination
 from core.api.views import paginated_response
 from opportunities import selectors, services
 from opportunities.models import Status, TargetKind
@@ -53,6 +54,8 @@ class NeedInputSerializer(serializers.Serializer[Any]):
 
 
 class NeedListApi(ActorApiMixin, APIView):
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
+
     class FilterSerializer(CommonFilterSerializer):
         category = serializers.CharField(required=False)
 
@@ -123,6 +126,8 @@ class OpportunityInputSerializer(serializers.Serializer[Any]):
 
 
 class OpportunityListApi(ActorApiMixin, APIView):
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
+
     class FilterSerializer(CommonFilterSerializer):
         capability = serializers.CharField(required=False)
         mine = serializers.BooleanField(required=False, help_text="Only my organisation's opportunities")

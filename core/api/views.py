@@ -14,6 +14,7 @@ from core.api.pagination import Pagination
 def paginated_response(
     *, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer[Any]], request: Request, view: APIView
 ) -> Response:
-    paginator = Pagination()
+    # The view's pagination_class is also what drf-spectacular reads to document the page envelope.
+    paginator = (getattr(view, "pagination_class", None) or Pagination)()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
