@@ -11,6 +11,21 @@ from rest_framework.generics import GenericAPIView
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+class ErrorSerializer(serializers.Serializer[Any]):
+    """The API's one error shape (core.api.exception_handler)."""
+
+    message = serializers.CharField()
+    extra = serializers.DictField(
+        help_text="Details: `fields` maps each invalid input to its messages; `code` names a refusal "
+        "(e.g. `stale_recommendation`); `wait` is the seconds to wait after 429."
+    )
+
+
+# Answers any operation may give besides its success: bad input, no or bad credentials, not allowed,
+# not found (or not yours), a state conflict, too many requests.
+ERROR_CODES = ("400", "401", "403", "404", "409", "429")
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, taught two conventions of our APIs.
 
@@ -39,6 +54,13 @@ class AutoSchema(openapi.AutoSchema):
             # A house-style view with no request body for this method (GET, DELETE).
             return None
         return super().get_request_serializer()
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        bodies = super()._get_response_bodies(direction)
+        for code in ERROR_CODES:
+            if code not in bodies:
+                bodies[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+        return bodies
 
     def get_response_serializers(self) -> Any:
         if (nested := self._nested("OutputSerializer")) is not None:
