@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -12,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import privacy, selectors, services
 from accounts.api import ActorApiMixin
 from accounts.models import EMPLOYEES_HELP, IndustryDetail, validate_time_zone
 from reference.fields import CodeListField
@@ -241,5 +242,30 @@ class ExpertProfileApi(ActorApiMixin, APIView):
         profile = selectors.expert_profile_for_user(user=self.actor(request))
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.expert_profile_update(profile=profile, data=serializer.validated_data)
+        services.expert_profile_update(profile=profile, data=serializer.validated_data, actor=self.actor(request))
         return Response(ExpertProfileOutputSerializer(selectors.expert_profile_for_user(user=self.actor(request))).data)
+
+
+class MeExportApi(ActorApiMixin, APIView):
+    """GET a copy of everything the platform holds about the signed-in user (JSON, 個人情報保護法)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        data = privacy.user_data_export(user=self.actor(request))
+        response = Response(data)
+        response["Content-Disposition"] = 'attachment; filename="tsunagu-my-data.json"'
+        return response
+
+
+class MeEraseApi(ActorApiMixin, APIView):
+    """POST the password to erase the signed-in user's personal data; the account stops working at once."""
+
+    class InputSerializer(serializers.Serializer[Any]):
+        password = serializers.CharField(write_only=True)
+
+    @extend_schema(request=InputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        privacy.user_erase(user=self.actor(request), password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -329,6 +329,9 @@ class ExpertProfile(models.Model):
     bio = models.TextField(_("profile"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # Set when the expert's account was erased but past introductions keep the (anonymised) row:
+    # never recommended, listed or requested again.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

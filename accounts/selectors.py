@@ -86,7 +86,7 @@ def expert_directory_list(*, filters: dict[str, Any] | None = None) -> QuerySet[
     (matching's Engagement rows, reached by their related name).
     """
     filters = filters or {}
-    qs = ExpertProfile.objects.all()
+    qs = ExpertProfile.objects.filter(erased_at__isnull=True)
     if filters.get("skill"):
         qs = qs.filter(pk__in=ExpertProfile.objects.filter(skills__code=filters["skill"]).values("pk"))
     if filters.get("sector"):

@@ -7,18 +7,19 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import selectors, signals
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from accounts.selectors import user_is_owner
+from core.audit import audit_record, audit_snapshot
 from core.bulk import BulkRow, bulk_clean, bulk_save
 from core.exceptions import ApplicationError, PermissionDenied
 from core.mail import mail_on_commit
 from core.text import normalise
-from reference.terms import TermMap, bulk_set_terms, set_terms
+from reference.terms import TermMap, bulk_set_terms, codes, set_terms
 
 ORGANISATION_FIELDS = (
     "name",
@@ -36,6 +37,14 @@ ORGANISATION_FIELDS = (
 )
 USER_FIELDS = ("full_name", "phone", "locale", "time_zone")
 EXPERT_FIELDS = ("name", "expert_type", "prefecture", "capacity", "bio", "contact_email", "contact_phone")
+
+
+ORGANISATION_TERMS = ("sectors", "capabilities", "certifications")
+EXPERT_TERMS = ("sectors", "skills", "regions")
+
+
+def _term_codes(obj: Any, relations: tuple[str, ...]) -> dict[str, list[str]]:
+    return {name: codes(getattr(obj, name)) for name in relations}
 
 
 def _full_clean(obj: Any) -> None:
@@ -129,16 +138,27 @@ def user_signup(
             _("An account with this e-mail address already exists."),
             extra={"fields": {"email": [_("Already registered.")]}},
         )
-    user = User.objects.create_user(email=email, password=password, full_name=full_name, locale=locale)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, full_name=full_name, locale=locale)
+    except IntegrityError:
+        # Two sign-ups with one address at once: the second loses here, as if it came later.
+        raise EmailAlreadyRegistered(
+            _("An account with this e-mail address already exists."),
+            extra={"fields": {"email": [_("Already registered.")]}},
+        ) from None
+    audit_record(actor=user, action="user.signup", obj=user, note=kind)
     if kind == "expert":
         profile = ExpertProfile(user=user, name=full_name or email, expert_type=expert_type, contact_email=email)
         _full_clean(profile)
         profile.save()
+        audit_record(actor=user, action="expert_profile.create", obj=profile)
         return user
     organisation = Organisation(kind=kind, name=organisation_name.strip(), contact_name=full_name, contact_email=email)
     _full_clean(organisation)
     organisation.save()
     Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.OWNER)
+    audit_record(actor=user, action="organisation.create", obj=organisation, note=kind)
     return user
 
 
@@ -198,11 +218,13 @@ def user_signup_quiet(
 @transaction.atomic
 def user_update(*, user: User, data: dict[str, Any]) -> User:
     """Change one's own profile fields (name, phone, language, time zone), validated by the model."""
+    before = audit_snapshot(user, USER_FIELDS)
     for field in USER_FIELDS:
         if field in data:
             setattr(user, field, data[field])
     user.full_clean()
     user.save(update_fields=[field for field in USER_FIELDS if field in data] or None)
+    audit_record(actor=user, action="user.update", obj=user, before=before, after=audit_snapshot(user, USER_FIELDS))
     return user
 
 
@@ -223,6 +245,7 @@ def api_token_create(*, user: User) -> tuple[str, Any]:
     if limit:
         AuthToken.objects.filter(pk__in=list(live.values_list("pk", flat=True)[limit - 1 :])).delete()
     instance, token = AuthToken.objects.create(user=user)
+    audit_record(actor=user, action="api_token.create", obj=user, note=f"token {instance.token_key}")
     return token, instance.expiry
 
 
@@ -230,12 +253,14 @@ def api_token_revoke(*, user: User, token: Any) -> None:
     from knox.models import AuthToken
 
     AuthToken.objects.filter(user=user, pk=token.pk).delete()
+    audit_record(actor=user, action="api_token.revoke", obj=user, note=f"token {token.token_key}")
 
 
 def api_tokens_revoke_all(*, user: User) -> int:
     from knox.models import AuthToken
 
     deleted, _by_model = AuthToken.objects.filter(user=user).delete()
+    audit_record(actor=user, action="api_token.revoke_all", obj=user, note=f"{deleted} token(s)")
     return int(deleted)
 
 
@@ -257,6 +282,8 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
     if not user_is_owner(user=actor, organisation=organisation):
         raise PermissionDenied(_("Only owners of the organisation can change its profile."))
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    audited = (*ORGANISATION_FIELDS, "vetting_status")
+    snapshot = audit_snapshot(organisation, audited, **_term_codes(organisation, ORGANISATION_TERMS))
     before = {field: getattr(organisation, field) for field in VETTED_IDENTITY}
     if (
         organisation.kind == Organisation.Kind.BUREAU
@@ -287,7 +314,15 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
         organisation.vetting_status = Organisation.Vetting.PENDING
         organisation.vetted_by = None
         organisation.vetted_at = None
-    organisation.save()
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        # Another organisation took the same 法人番号 between the check above and this save.
+        raise ApplicationError(
+            _("This corporate number is already registered to another organisation."),
+            extra={"fields": {"corporate_number": [_("Already registered to another organisation.")]}},
+        ) from None
     set_terms(
         organisation,
         {
@@ -296,13 +331,21 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
             "certifications": ("certifications", data.get("certifications")),
         },
     )
+    audit_record(
+        actor=actor,
+        action="organisation.update",
+        obj=organisation,
+        before=snapshot,
+        after=audit_snapshot(organisation, audited, **_term_codes(organisation, ORGANISATION_TERMS)),
+    )
     signals.profile_changed.send(sender=Organisation, organisation_id=organisation.pk, expert_id=None)
     return organisation
 
 
 @transaction.atomic
-def expert_profile_update(*, profile: ExpertProfile, data: dict[str, Any]) -> ExpertProfile:
+def expert_profile_update(*, profile: ExpertProfile, data: dict[str, Any], actor: User | None = None) -> ExpertProfile:
     profile = ExpertProfile.objects.select_for_update().get(pk=profile.pk)
+    snapshot = audit_snapshot(profile, EXPERT_FIELDS, **_term_codes(profile, EXPERT_TERMS))
     for field in EXPERT_FIELDS:
         if field in data:
             setattr(profile, field, data[field])
@@ -317,6 +360,13 @@ def expert_profile_update(*, profile: ExpertProfile, data: dict[str, Any]) -> Ex
             "regions": ("prefectures", data.get("regions")),
         },
         term_map,
+    )
+    audit_record(
+        actor=actor or profile.user,
+        action="expert_profile.update",
+        obj=profile,
+        before=snapshot,
+        after=audit_snapshot(profile, EXPERT_FIELDS, **_term_codes(profile, EXPERT_TERMS)),
     )
     signals.profile_changed.send(sender=ExpertProfile, organisation_id=None, expert_id=profile.pk)
     return profile
@@ -334,6 +384,7 @@ def invitation_create(*, organisation: Organisation, actor: User, email: str, ro
             extra={"fields": {"email": [_("Already a member.")]}},
         )
     invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=actor)
+    audit_record(actor=actor, action="invitation.create", obj=invitation, note=role)
     link = f"{settings.SITE_URL}/accounts/invitations/{invitation.token}/"
 
     def send() -> None:
@@ -363,6 +414,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_record(actor=user, action="membership.join", obj=membership, note=f"invitation {invitation.pk}")
     return membership
 
 
@@ -379,8 +431,18 @@ def organisation_set_vetting(*, organisation: Organisation, actor: User, status:
         raise PermissionDenied(_("Only bureau staff can vet organisations."))
     if status not in Organisation.Vetting.values:
         raise ApplicationError(_("Unknown vetting status."))
+    before = organisation.vetting_status
     Organisation.objects.filter(pk=organisation.pk).update(
         vetting_status=status, vetted_by=actor, vetted_at=timezone.now()
     )
     organisation.refresh_from_db()
+    # Every decision is kept here; the organisation row holds only the latest.
+    audit_record(
+        actor=actor,
+        action="organisation.vetting",
+        obj=organisation,
+        before={"vetting_status": before},
+        after={"vetting_status": status},
+        always=True,  # a decision that confirms the previous one is still a decision
+    )
     return organisation

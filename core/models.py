@@ -48,3 +48,40 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class AuditEvent(models.Model):
+    """One state change of the platform: who, when, which object, and each changed field's before/after.
+
+    Append-only: written by services (core.audit.audit_record), never edited
+    or deleted by the application; the admin shows it read-only. The actor is
+    kept as a pseudonym (``user#<id>``) next to the foreign key, so the trail
+    still reads after a user's personal data is erased.
+    """
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = optional_user(_("actor"))
+    actor_label = models.CharField(_("actor (pseudonym)"), max_length=40, blank=True)
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    changes = models.JSONField(_("changes (field: [before, after])"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="auditevent_object")]
+
+    def __str__(self) -> str:
+        who = self.actor_label or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Audit events are append-only.")

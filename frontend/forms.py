@@ -162,6 +162,13 @@ def field_label(model: type[Model], field: str) -> Any:
     return capfirst(getattr(model._meta.get_field(field), "verbose_name", field))
 
 
+class AccountEraseForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    confirm = forms.BooleanField(label=_("I understand that this cannot be undone."))
+
+
 class StatusFormMixin:
     """Status is draft/open when editing; a closed record may stay closed (or be reopened)."""
 

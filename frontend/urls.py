@@ -7,6 +7,8 @@ from frontend import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
+    path("account/", views.accounts.account_privacy, name="account"),
+    path("account/export.json", views.accounts.account_export, name="account-export"),
     path("accounts/invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     # Organisation (SME, buyer, support organisation)
     path("organisation/", views.organisation_edit, name="organisation-edit"),

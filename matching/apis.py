@@ -347,7 +347,7 @@ class ConflictDetailApi(ActorApiMixin, APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, conflict_id: int) -> Response:
         conflict = selectors.conflict_get(user=self.actor(request), conflict_id=conflict_id)
-        conflict_services.conflict_delete(conflict=conflict)
+        conflict_services.conflict_delete(conflict=conflict, actor=self.actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

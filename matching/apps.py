@@ -67,11 +67,14 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from accounts.signals import profiles_imported
+        from accounts.signals import profiles_imported, user_data_exported, user_erasing
         from matching import tasks  # noqa: F401  (registers the tasks that services send by name)
+        from matching.services.privacy import matching_data_erase, matching_data_export
         from opportunities.signals import queries_imported, query_changed
 
         query_changed.connect(_on_query_changed, dispatch_uid="matching.refresh_on_query_changed")
         profiles_imported.connect(_on_profiles_imported, dispatch_uid="matching.refresh_on_profiles_imported")
         queries_imported.connect(_on_queries_imported, dispatch_uid="matching.refresh_on_queries_imported")
+        user_data_exported.connect(matching_data_export, dispatch_uid="matching.user_data_exported")
+        user_erasing.connect(matching_data_erase, dispatch_uid="matching.user_erasing")
         register(matching_settings_check)

@@ -39,10 +39,10 @@ def exactly_one(first: str, second: str, *, name: str) -> models.CheckConstraint
     )
 
 
-def optional_fk(to: str, *, related_name: str, verbose_name: Any) -> Any:
+def optional_fk(to: str, *, related_name: str, verbose_name: Any, on_delete: Any = models.CASCADE) -> Any:
     """A nullable side of an expert-xor-organisation (or need-xor-opportunity) pair."""
     return models.ForeignKey(
-        to, null=True, blank=True, on_delete=models.CASCADE, related_name=related_name, verbose_name=verbose_name
+        to, null=True, blank=True, on_delete=on_delete, related_name=related_name, verbose_name=verbose_name
     )
 
 
@@ -205,6 +205,17 @@ class Recommendation(QueryCandidate):
 class Introduction(QueryCandidate):
     """The double opt-in lifecycle of one query → candidate pair (see architecture.md)."""
 
+    # History is kept: a need, opportunity, profile or organisation with introductions cannot be
+    # deleted (close it instead); deleting it would take the append-only events with it.
+    need = optional_fk("opportunities.Need", related_name="+", verbose_name=_("need"), on_delete=models.PROTECT)
+    opportunity = optional_fk(
+        "opportunities.Opportunity", related_name="+", verbose_name=_("opportunity"), on_delete=models.PROTECT
+    )
+    expert = optional_fk("accounts.ExpertProfile", related_name="+", verbose_name=_("expert"), on_delete=models.PROTECT)
+    organisation = optional_fk(
+        "accounts.Organisation", related_name="+", verbose_name=_("candidate organisation"), on_delete=models.PROTECT
+    )
+
     class State(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         REQUESTED = "requested", _("Requested")
@@ -267,7 +278,7 @@ class IntroductionEvent(models.Model):
     """Append-only audit trail of an introduction: who moved it from which state to which, and why."""
 
     introduction = models.ForeignKey(
-        Introduction, on_delete=models.CASCADE, related_name="events", verbose_name=_("introduction")
+        Introduction, on_delete=models.PROTECT, related_name="events", verbose_name=_("introduction")
     )
     actor = optional_user(_("actor"), help_text=_("Empty for the system (reminders, expiry)."))
     actor_side = models.CharField(_("side"), max_length=10)  # requester / candidate / system
@@ -297,7 +308,7 @@ class Engagement(models.Model):
     """Accepted work, counted against the candidate's capacity until closed."""
 
     introduction = models.OneToOneField(
-        Introduction, on_delete=models.CASCADE, related_name="engagement", verbose_name=_("introduction")
+        Introduction, on_delete=models.PROTECT, related_name="engagement", verbose_name=_("introduction")
     )
     expert = optional_fk("accounts.ExpertProfile", related_name="engagements", verbose_name=_("expert"))
     organisation = optional_fk("accounts.Organisation", related_name="engagements", verbose_name=_("organisation"))
@@ -326,7 +337,7 @@ class Outcome(models.Model):
         CANDIDATE = "candidate", _("Candidate")
 
     introduction = models.ForeignKey(
-        Introduction, on_delete=models.CASCADE, related_name="outcomes", verbose_name=_("introduction")
+        Introduction, on_delete=models.PROTECT, related_name="outcomes", verbose_name=_("introduction")
     )
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     recorded_by = models.ForeignKey(

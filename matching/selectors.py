@@ -147,6 +147,7 @@ def recommendation_list(*, query: Need | Opportunity) -> QuerySet[Recommendation
     qs = qs.exclude(organisation_id__in=declared_by_owner.values("organisation_id"))
     # Never oneself: an expert who belongs to the query's organisation (member or affiliated).
     qs = qs.exclude(expert__organisation_id=owner_id).exclude(expert__user__memberships__organisation_id=owner_id)
+    qs = qs.exclude(expert__erased_at__isnull=False)  # an erased account is never proposed again
     return qs.select_related("expert", "organisation").order_by("rank", "id")
 
 
@@ -217,7 +218,7 @@ def candidate_allowed(
     expert_pairs, org_pairs = conflicts
     owner_id = query.organisation_id
     if isinstance(candidate, ExpertProfile):
-        return (candidate.pk, owner_id) not in expert_pairs
+        return candidate.erased_at is None and (candidate.pk, owner_id) not in expert_pairs
     if candidate.pk == owner_id:
         return False
     if (candidate.pk, owner_id) in org_pairs or (owner_id, candidate.pk) in org_pairs:

@@ -85,7 +85,7 @@ class NeedDetailApi(ActorApiMixin, APIView):
         need = selectors.need_get(user=self.actor(request), need_id=need_id)
         serializer = NeedInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.need_update(need=need, data=serializer.validated_data)
+        services.need_update(need=need, data=serializer.validated_data, actor=self.actor(request))
         return Response(NeedOutputSerializer(selectors.need_get(user=self.actor(request), need_id=need_id)).data)
 
 
@@ -159,6 +159,6 @@ class OpportunityDetailApi(ActorApiMixin, APIView):
         opportunity = selectors.opportunity_get_for_owner(user=self.actor(request), opportunity_id=opportunity_id)
         serializer = OpportunityInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.opportunity_update(opportunity=opportunity, data=serializer.validated_data)
+        services.opportunity_update(opportunity=opportunity, data=serializer.validated_data, actor=self.actor(request))
         opportunity = selectors.opportunity_get(user=self.actor(request), opportunity_id=opportunity_id)
         return Response(OpportunityOutputSerializer(opportunity).data)

@@ -7,12 +7,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_organisation
+from core.audit import audit_record, audit_snapshot
 from core.bulk import BulkRow, bulk_clean, bulk_save
 from core.exceptions import ApplicationError
 from opportunities import signals
 from opportunities.models import Need, Opportunity
 from reference import vocabulary
-from reference.terms import TermMap, bulk_set_terms, set_terms
+from reference.terms import TermMap, bulk_set_terms, codes, set_terms
 
 NEED_FIELDS = ("category", "title", "description", "prefecture", "target", "status")
 OPPORTUNITY_FIELDS = (
@@ -35,6 +36,14 @@ def _check_codes(data: dict[str, Any]) -> None:
         errors["category"] = [_("Unknown need category: %(code)s") % {"code": data["category"]}]
     if errors:
         raise ApplicationError(_("Validation error"), extra={"fields": errors})
+
+
+NEED_TERMS = ("sectors",)
+OPPORTUNITY_TERMS = ("sectors", "required_capabilities", "required_certifications")
+
+
+def _snapshot(obj: Need | Opportunity, fields: tuple[str, ...], terms: tuple[str, ...]) -> dict[str, Any]:
+    return audit_snapshot(obj, fields, **{name: codes(getattr(obj, name)) for name in terms})
 
 
 def _apply(obj: Need | Opportunity, fields: tuple[str, ...], data: dict[str, Any]) -> None:
@@ -66,17 +75,22 @@ def need_create(*, actor: User, data: dict[str, Any]) -> Need:
     _apply(need, NEED_FIELDS, data)
     need.save()
     set_terms(need, {"sectors": ("sectors", data.get("sectors"))})
+    audit_record(actor=actor, action="need.create", obj=need, after=_snapshot(need, NEED_FIELDS, NEED_TERMS))
     signals.query_changed.send(sender=Need, instance=need)
     return need
 
 
 @transaction.atomic
-def need_update(*, need: Need, data: dict[str, Any]) -> Need:
+def need_update(*, need: Need, data: dict[str, Any], actor: User | None = None) -> Need:
     # The caller got `need` through need_get, which already checked membership.
     need = Need.objects.select_for_update().get(pk=need.pk)
+    before = _snapshot(need, NEED_FIELDS, NEED_TERMS)
     _apply(need, NEED_FIELDS, data)
     need.save()
     set_terms(need, {"sectors": ("sectors", data.get("sectors"))})
+    audit_record(
+        actor=actor, action="need.update", obj=need, before=before, after=_snapshot(need, NEED_FIELDS, NEED_TERMS)
+    )
     signals.query_changed.send(sender=Need, instance=need)
     return need
 
@@ -88,16 +102,30 @@ def opportunity_create(*, actor: User, data: dict[str, Any]) -> Opportunity:
     _apply(opportunity, OPPORTUNITY_FIELDS, data)
     opportunity.save()
     _set_opportunity_terms(opportunity, data)
+    audit_record(
+        actor=actor,
+        action="opportunity.create",
+        obj=opportunity,
+        after=_snapshot(opportunity, OPPORTUNITY_FIELDS, OPPORTUNITY_TERMS),
+    )
     signals.query_changed.send(sender=Opportunity, instance=opportunity)
     return opportunity
 
 
 @transaction.atomic
-def opportunity_update(*, opportunity: Opportunity, data: dict[str, Any]) -> Opportunity:
+def opportunity_update(*, opportunity: Opportunity, data: dict[str, Any], actor: User | None = None) -> Opportunity:
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    before = _snapshot(opportunity, OPPORTUNITY_FIELDS, OPPORTUNITY_TERMS)
     _apply(opportunity, OPPORTUNITY_FIELDS, data)
     opportunity.save()
     _set_opportunity_terms(opportunity, data)
+    audit_record(
+        actor=actor,
+        action="opportunity.update",
+        obj=opportunity,
+        before=before,
+        after=_snapshot(opportunity, OPPORTUNITY_FIELDS, OPPORTUNITY_TERMS),
+    )
     signals.query_changed.send(sender=Opportunity, instance=opportunity)
     return opportunity
 

@@ -8,6 +8,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
 from accounts.rules import corporate_number_check_digit
+from core.models import AuditEvent
 from matching.models import (
     ConflictOfInterest,
     Engagement,
@@ -253,6 +254,18 @@ class VocabularyTermFactory(DjangoModelFactory):
     section = "sectors"
     code = factory.Sequence(lambda n: f"test_sector_{n}")
     label_ja = factory.Sequence(lambda n: f"テスト分野{n}")
+
+
+class AuditEventFactory(DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    actor = factory.SubFactory(UserFactory)
+    actor_label = factory.LazyAttribute(lambda o: f"user#{o.actor.pk}")
+    action = "organisation.update"
+    object_type = "accounts.organisation"
+    object_id = "1"
+    changes = factory.LazyFunction(lambda: {"capacity": [3, 5]})
 
 
 def recommend(query: Need | Opportunity, candidate: ExpertProfile | Organisation, rank: int = 1, **kwargs: Any) -> Any:

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
+from accounts import privacy
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import User
 from core.exceptions import ApplicationError
-from frontend.forms import SignupForm
+from frontend.forms import AccountEraseForm, SignupForm
 from matching import selectors as matching_selectors
 from opportunities import selectors as opportunity_selectors
 
@@ -73,3 +77,32 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("You joined %(name)s.") % {"name": membership.organisation.name})
             return redirect("home")
     return render(request, "frontend/invitation.html", {"token": token})
+
+
+@login_required
+def account_privacy(request: HttpRequest) -> HttpResponse:
+    """The account page: password, a copy of one's personal data, and erasure (個人情報保護法)."""
+    assert isinstance(request.user, User)  # login_required
+    form = AccountEraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            privacy.user_erase(user=request.user, password=form.cleaned_data["password"])
+        except ApplicationError as exc:
+            form.add_error("password", exc.message)
+        else:
+            logout(request)
+            messages.success(request, _("Your account and personal data were erased."))
+            return redirect("home")
+    return render(request, "frontend/account/privacy.html", {"form": form})
+
+
+@login_required
+@require_GET
+def account_export(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)  # login_required
+    data = privacy.user_data_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="tsunagu-my-data.json"'
+    return response

@@ -76,6 +76,6 @@ def conflict_delete(request: HttpRequest, persona: Persona, pk: int) -> HttpResp
         return HttpResponseNotAllowed(["POST"])
     conflict = or_404(selectors.conflict_get, user=persona.user, conflict_id=pk)
     name = conflict.organisation.name
-    conflict_services.conflict_delete(conflict=conflict)
+    conflict_services.conflict_delete(conflict=conflict, actor=persona.user)
     messages.success(request, _("Conflict of interest with %(name)s removed.") % {"name": name})
     return redirect("conflict-list")

@@ -34,7 +34,7 @@ def expert_profile(request: HttpRequest, persona: Persona) -> HttpResponse:
     form = ExpertProfileForm(request.POST or None, initial=_initial(profile))
     if request.method == "POST" and form.is_valid():
         try:
-            account_services.expert_profile_update(profile=profile, data=form.cleaned_data)
+            account_services.expert_profile_update(profile=profile, data=form.cleaned_data, actor=persona.user)
         except (ApplicationError, ValidationError) as exc:
             add_service_errors(form, exc)
         else:

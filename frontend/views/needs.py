@@ -21,7 +21,7 @@ NEEDS: QuerySpec[Need] = QuerySpec(
     query_list=selectors.need_list,
     query_get=lambda *, user, pk: selectors.need_get(user=user, need_id=pk),
     create=services.need_create,
-    update=lambda *, query, data: services.need_update(need=query, data=data),
+    update=lambda *, query, data, actor: services.need_update(need=query, data=data, actor=actor),
     saved=_("Need saved."),
     closed=_("Need closed. It no longer receives proposals."),
     close_title=_("Close this need?"),

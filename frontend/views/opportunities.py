@@ -60,7 +60,7 @@ OPPORTUNITIES: QuerySpec[Opportunity] = QuerySpec(
     query_list=lambda *, user, filters: selectors.opportunity_list(user=user, filters={**filters, "mine": True}),
     query_get=lambda *, user, pk: selectors.opportunity_get_for_owner(user=user, opportunity_id=pk),
     create=services.opportunity_create,
-    update=lambda *, query, data: services.opportunity_update(opportunity=query, data=data),
+    update=lambda *, query, data, actor: services.opportunity_update(opportunity=query, data=data, actor=actor),
     shortlist=_shortlist,
     saved=_("Opportunity saved."),
     closed=_("Opportunity closed. It no longer receives proposals."),

@@ -49,7 +49,7 @@ class QuerySpec(Generic[Q]):
     query_list: Callable[..., QuerySet[Q]]  # (user=, filters=): the rows the list shows
     query_get: Callable[..., Q]  # (user=, pk=): raises NotFound unless the user's organisation owns it
     create: Callable[..., Q]  # (actor=, data=)
-    update: Callable[..., Q]  # (query=, data=)
+    update: Callable[..., Q]  # (query=, data=, actor=)
     # Answers a POST to the detail page: the buyer's shortlist. Without it the page is read-only.
     shortlist: Callable[[HttpRequest, Persona, Q], HttpResponse] | None = None
     # The messages after saving and closing, and the texts of the close confirmation page.
@@ -126,7 +126,7 @@ def query_edit(request: HttpRequest, persona: Persona, spec: QuerySpec[Q], pk: i
     query = or_404(spec.query_get, user=persona.user, pk=pk)
     initial = {f: getattr(query, f) for f in spec.fields} | {t: codes(getattr(query, t)) for t in spec.terms}
     form = spec.form_class(request.POST or None, initial=initial, allow_closed=query.status == Status.CLOSED)
-    return _form_page(request, spec, form, query, lambda data: spec.update(query=query, data=data))
+    return _form_page(request, spec, form, query, lambda data: spec.update(query=query, data=data, actor=persona.user))
 
 
 def _form_page(
@@ -151,7 +151,7 @@ def _submit(form: forms.Form, save: Callable[[dict[str, Any]], Q]) -> Q | None:
 def query_close(request: HttpRequest, persona: Persona, spec: QuerySpec[Q], pk: int) -> HttpResponse:
     query = or_404(spec.query_get, user=persona.user, pk=pk)
     if request.method == "POST":
-        spec.update(query=query, data={"status": Status.CLOSED})
+        spec.update(query=query, data={"status": Status.CLOSED}, actor=persona.user)
         messages.success(request, str(spec.closed))
         return redirect(spec.urls["detail"], pk=query.pk)
     return render(

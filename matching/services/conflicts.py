@@ -8,8 +8,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ExpertProfile, Organisation, User
 from accounts.selectors import user_organisation
+from core.audit import audit_record, audit_snapshot
 from core.exceptions import ApplicationError
 from matching.models import ConflictOfInterest, Introduction, IntroductionEvent, Recommendation
+
+CONFLICT_FIELDS = ("expert", "declared_by_organisation", "organisation", "reason")
 
 
 @transaction.atomic
@@ -63,10 +66,12 @@ def conflict_create(*, actor: User, organisation_id: int, reason: str = "") -> C
                 to_state=Introduction.State.DISMISSED,
                 note=_("Conflict of interest declared."),
             )
+    audit_record(actor=actor, action="conflict.create", obj=conflict, after=audit_snapshot(conflict, CONFLICT_FIELDS))
     return conflict
 
 
 @transaction.atomic
-def conflict_delete(*, conflict: ConflictOfInterest) -> None:
+def conflict_delete(*, conflict: ConflictOfInterest, actor: User | None = None) -> None:
     # The caller got `conflict` through conflict_get, which checked ownership.
+    audit_record(actor=actor, action="conflict.delete", obj=conflict, before=audit_snapshot(conflict, CONFLICT_FIELDS))
     conflict.delete()

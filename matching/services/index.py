@@ -58,7 +58,7 @@ def candidate_queryset(kind: str, *, since: datetime | None = None) -> QuerySet[
     """The candidates of one kind with their vocabulary terms, in primary-key order."""
     qs: QuerySet[Any]
     if kind == IndexVersion.Kind.EXPERT:
-        qs = ExpertProfile.objects.prefetch_related("sectors", "skills", "regions")
+        qs = ExpertProfile.objects.filter(erased_at__isnull=True).prefetch_related("sectors", "skills", "regions")
     else:
         qs = Organisation.objects.filter(kind=kind).prefetch_related("sectors", "capabilities", "certifications")
     if since is not None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ExpertProfile, Organisation, User
+from core.audit import audit_record, audit_snapshot
 from core.exceptions import ApplicationError, PermissionDenied
 from core.tasks import task_send_on_commit
 from matching import conf
@@ -38,6 +39,8 @@ def _schedule_notifications(event: IntroductionEvent) -> None:
 def _require_other_side(pair: Introduction | Recommendation) -> None:
     """Refuse a pair that a declared conflict forbids, or that would introduce a side to itself."""
     query_org, expert, organisation = pair.query_organisation_id, pair.expert_id, pair.organisation_id
+    if pair.expert is not None and pair.expert.erased_at is not None:
+        raise ApplicationError(_("This expert has left the platform."), {"code": "candidate_gone"})
     if is_own_candidate(query_organisation_id=query_org, expert_id=expert, organisation_id=organisation):
         raise ApplicationError(
             _("This candidate belongs to your own organisation; an introduction needs another party."),
@@ -382,6 +385,8 @@ def outcome_record(
         errors["value_jpy"] = [_("The value cannot exceed 1,000,000,000,000 yen.")]
     if errors:
         raise ApplicationError(_("Validation error"), extra={"fields": errors})
+    previous = Outcome.objects.filter(introduction=introduction, side=side).first()
+    before = audit_snapshot(previous, OUTCOME_FIELDS) if previous is not None else {}
     outcome, _created = Outcome.objects.update_or_create(
         introduction=introduction,
         side=side,
@@ -393,7 +398,14 @@ def outcome_record(
             "comment": comment,
         },
     )
+    # The row holds the side's latest view; each correction stays in the trail.
+    audit_record(
+        actor=actor, action="outcome.record", obj=outcome, before=before, after=audit_snapshot(outcome, OUTCOME_FIELDS)
+    )
     return outcome
+
+
+OUTCOME_FIELDS = ("deal", "value_jpy", "feedback", "comment")
 
 
 def introductions_expire(*, now: Any = None) -> int:

@@ -274,6 +274,10 @@ def test_it_locks_the_token_endpoint_after_repeated_wrong_passwords(
     right = anon_api.post("/api/v1/auth/token/", {"username": "target@example.jp", "password": "the-right-pass-phrase"})
     assert right.status_code == 429
     assert set(right.json()) == {"message", "extra"}
+    # Each failure is on record for security review (who was tried, from where, when).
+    from axes.models import AccessFailureLog
+
+    assert AccessFailureLog.objects.filter(username="target@example.jp").count() >= limit - 1
 
 
 def test_it_sets_a_sub_industry_that_changes_the_size_class(owner_api: APIClient, sme: Organisation) -> None:

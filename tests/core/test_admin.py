@@ -11,7 +11,7 @@ from tests.factories import NeedFactory, OpportunityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("accounts", "opportunities", "matching", "reports")
+OUR_APPS = ("core", "accounts", "opportunities", "matching", "reports")
 
 
 def test_it_registers_every_model_of_our_apps_in_admin() -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 ALLOWED = frozenset({"English"})
 
 PAGES = {
-    "owner_client": ["home", "need-list", "need-create", "organisation-edit", "organisation-members"],
+    "owner_client": ["home", "need-list", "need-create", "organisation-edit", "organisation-members", "account"],
     "buyer_client": ["opportunity-list", "opportunity-create"],
     "expert_client": ["expert-profile"],
     "bureau_client": ["bureau-dashboard"],
