@@ -45,7 +45,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m mypy --strict ml accounts matching
+	$(PY) -m mypy --strict ml accounts matching programmes
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("accounts.apis_urls")),
     path("", include("opportunities.apis_urls")),
     path("", include("matching.apis_urls")),
+    path("", include("programmes.apis_urls")),
 ]

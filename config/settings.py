@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "accounts",
     "opportunities",
     "matching",
+    "programmes",
     "reports",
     "demo",
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import factory
@@ -22,6 +23,7 @@ from matching.models import (
     RefreshJob,
 )
 from opportunities.models import Need, Opportunity
+from programmes.models import PaidEngagement, Programme, Round, WorkLogEntry
 from reference.models import VocabularyTerm
 from reports.models import ExportJob
 
@@ -254,6 +256,60 @@ class VocabularyTermFactory(DjangoModelFactory):
     section = "sectors"
     code = factory.Sequence(lambda n: f"test_sector_{n}")
     label_ja = factory.Sequence(lambda n: f"テスト分野{n}")
+
+
+class ProgrammeFactory(DjangoModelFactory):
+    class Meta:
+        model = Programme
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"programme-{n}")
+    name_ja = factory.Sequence(lambda n: f"テスト支援事業{n}")
+    owner = Programme.Owner.METI
+
+
+class PaidProgrammeFactory(ProgrammeFactory):
+    """A デジタル化応援隊-like scheme: ¥3,500/h, ¥500/h co-payment, ¥300,000 per firm, ¥1,500,000 per expert."""
+
+    hourly_rate_jpy = 3500
+    copay_per_hour_jpy = 500
+    cap_per_firm_jpy = 300_000
+    cap_per_expert_jpy = 1_500_000
+    visit_cap_per_firm = 5
+    budget_jpy = 10_000_000
+
+
+class RoundFactory(DjangoModelFactory):
+    class Meta:
+        model = Round
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    name = "第1回"
+    opens_on = factory.LazyFunction(lambda: timezone.localdate())
+    closes_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+
+
+class PaidEngagementFactory(DjangoModelFactory):
+    class Meta:
+        model = PaidEngagement
+
+    programme = factory.SubFactory(PaidProgrammeFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    expert = factory.SubFactory(ExpertProfileFactory, user=factory.SubFactory(UserFactory))
+    hourly_rate_jpy = factory.SelfAttribute("programme.hourly_rate_jpy")
+    copay_per_hour_jpy = factory.SelfAttribute("programme.copay_per_hour_jpy")
+
+
+class WorkLogEntryFactory(DjangoModelFactory):
+    class Meta:
+        model = WorkLogEntry
+
+    engagement = factory.SubFactory(PaidEngagementFactory)
+    worked_on = factory.LazyFunction(lambda: timezone.localdate())
+    hours = 2
+    description = "業務フローの聞き取り"
+    amount_jpy = 7000
+    copay_jpy = 1000
 
 
 class AuditEventFactory(DjangoModelFactory):

@@ -1,0 +1,263 @@
+"""Programmes API v1: the catalogue, an SME's eligibility for a need, paid engagements and their work log."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import ActorApiMixin
+from core.api.pagination import Pagination
+from core.api.views import paginated_response
+from core.exceptions import ApplicationError, NotFound
+from matching import selectors as matching_selectors
+from opportunities import selectors as opportunity_selectors
+from programmes import selectors, services
+from programmes.eligibility import Eligibility
+from programmes.models import PaidEngagement
+
+
+class RoundSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    opens_on = serializers.DateField()
+    closes_on = serializers.DateField()
+
+
+class ProgrammeOutputSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    name_ja = serializers.CharField()
+    name_en = serializers.CharField()
+    owner = serializers.CharField()
+    prefecture = serializers.CharField()
+    purpose_ja = serializers.CharField()
+    need_categories = serializers.ListField(child=serializers.CharField())
+    subsidy_rate = serializers.CharField()
+    cap_jpy = serializers.IntegerField(allow_null=True)
+    cap_per_year_jpy = serializers.IntegerField(allow_null=True)
+    hourly_rate_jpy = serializers.IntegerField(allow_null=True)
+    copay_per_hour_jpy = serializers.IntegerField(allow_null=True)
+    cap_per_firm_jpy = serializers.IntegerField(allow_null=True)
+    cap_per_expert_jpy = serializers.IntegerField(allow_null=True)
+    visit_cap_per_firm = serializers.IntegerField(allow_null=True)
+    eligibility = serializers.ListField(child=serializers.DictField())
+    kpis = serializers.ListField(child=serializers.DictField())
+    sources = serializers.DictField(child=serializers.CharField())
+    rounds = RoundSerializer(many=True, source="rounds.all")
+
+
+class ProgrammeListApi(ActorApiMixin, APIView):
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
+
+    class FilterSerializer(serializers.Serializer[Any]):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        owner = serializers.ChoiceField(choices=["meti", "smrj", "prefecture"], required=False)
+        paid = serializers.BooleanField(required=False, help_text="Only programmes that pay expert hours.")
+
+    @extend_schema(parameters=[FilterSerializer], responses=ProgrammeOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.programme_list(filters=filters.validated_data)
+        return paginated_response(queryset=qs, serializer_class=ProgrammeOutputSerializer, request=request, view=self)
+
+
+class ProgrammeDetailApi(ActorApiMixin, APIView):
+    @extend_schema(responses=ProgrammeOutputSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        return Response(ProgrammeOutputSerializer(selectors.programme_get(code=code)).data)
+
+
+class EligibilityOutputSerializer(serializers.Serializer[Any]):
+    programme = serializers.SerializerMethodField()
+    eligible = serializers.BooleanField()
+    passed = serializers.SerializerMethodField()
+    failed = serializers.SerializerMethodField()
+    unknown = serializers.SerializerMethodField(help_text="Rules the profile cannot decide (e.g. no capital given).")
+    to_arrange = serializers.SerializerMethodField(help_text="What the SME must arrange: partners, documents.")
+    next_deadline = serializers.DateField(allow_null=True)
+
+    def get_programme(self, obj: Eligibility) -> dict[str, str]:
+        return {"code": obj.programme.code, "name_ja": obj.programme.name_ja, "name_en": obj.programme.name_en}
+
+    def _reasons(self, rules: list[Any]) -> list[dict[str, str]]:
+        return [{"rule": r.kind, "reason": r.reason} for r in rules]
+
+    def get_passed(self, obj: Eligibility) -> list[dict[str, str]]:
+        return self._reasons(obj.passed)
+
+    def get_failed(self, obj: Eligibility) -> list[dict[str, str]]:
+        return self._reasons(obj.failed)
+
+    def get_unknown(self, obj: Eligibility) -> list[dict[str, str]]:
+        return self._reasons(obj.unknown)
+
+    def get_to_arrange(self, obj: Eligibility) -> list[dict[str, str]]:
+        return self._reasons(obj.to_arrange)
+
+
+class NeedProgrammesApi(ActorApiMixin, APIView):
+    """The programmes serving a need's category that its SME qualifies for (all, with ?all=true)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("all", bool, description="Also the programmes the SME does not qualify for.")],
+        responses=EligibilityOutputSerializer(many=True),
+    )
+    def get(self, request: Request, need_id: int) -> Response:
+        need = opportunity_selectors.need_get(user=self.actor(request), need_id=need_id)
+        results = selectors.programmes_for(
+            organisation=need.organisation,
+            category=need.category,
+            include_ineligible=request.query_params.get("all") in ("1", "true", "True"),
+        )
+        return Response(EligibilityOutputSerializer(results, many=True).data)
+
+
+class EntryOutputSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    worked_on = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=4, decimal_places=2)
+    description = serializers.CharField()
+    amount_jpy = serializers.IntegerField()
+    copay_jpy = serializers.IntegerField()
+    status = serializers.CharField()
+    dispute_reason = serializers.CharField()
+
+
+class PaidEngagementOutputSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    programme = serializers.CharField(source="programme.code")
+    organisation = serializers.CharField(source="organisation.name")
+    expert = serializers.CharField(source="expert.name")
+    introduction = serializers.IntegerField(source="introduction_id", allow_null=True)
+    hourly_rate_jpy = serializers.IntegerField()
+    copay_per_hour_jpy = serializers.IntegerField()
+    entries = EntryOutputSerializer(many=True, source="entries.all")
+    cap_use = serializers.SerializerMethodField()
+
+    def get_cap_use(self, obj: PaidEngagement) -> dict[str, int]:
+        use = selectors.cap_use(obj)
+        return {
+            "firm_jpy": use.firm_jpy,
+            "expert_jpy": use.expert_jpy,
+            "programme_jpy": use.programme_jpy,
+            "firm_visits": use.firm_visits,
+        }
+
+
+class PaidEngagementListApi(ActorApiMixin, APIView):
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
+
+    class InputSerializer(serializers.Serializer[Any]):
+        introduction = serializers.IntegerField(help_text="An accepted introduction of the SME's need to an expert.")
+        programme = serializers.CharField(help_text="The code of a programme that pays expert hours.")
+
+    @extend_schema(responses=PaidEngagementOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = selectors.paid_engagement_list(user=self.actor(request)).prefetch_related("entries")
+        return paginated_response(
+            queryset=qs, serializer_class=PaidEngagementOutputSerializer, request=request, view=self
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: PaidEngagementOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = self.actor(request)
+        introduction = matching_selectors.introduction_get(
+            user=actor, introduction_id=serializer.validated_data["introduction"]
+        )
+        programme = selectors.programme_get(code=serializer.validated_data["programme"])
+        engagement = services.paid_engagement_start(actor=actor, introduction=introduction, programme=programme)
+        return Response(PaidEngagementOutputSerializer(engagement).data, status=status.HTTP_201_CREATED)
+
+
+class PaidEngagementDetailApi(ActorApiMixin, APIView):
+    @extend_schema(responses=PaidEngagementOutputSerializer)
+    def get(self, request: Request, engagement_id: int) -> Response:
+        engagement = selectors.paid_engagement_get(user=self.actor(request), engagement_id=engagement_id)
+        return Response(PaidEngagementOutputSerializer(engagement).data)
+
+
+class WorkEntryCreateApi(ActorApiMixin, APIView):
+    class InputSerializer(serializers.Serializer[Any]):
+        worked_on = serializers.DateField()
+        hours = serializers.DecimalField(
+            max_digits=4, decimal_places=2, min_value=Decimal("0.25"), max_value=Decimal("24")
+        )
+        description = serializers.CharField(max_length=2000)
+
+    @extend_schema(request=InputSerializer, responses={201: EntryOutputSerializer})
+    def post(self, request: Request, engagement_id: int) -> Response:
+        actor = self.actor(request)
+        engagement = selectors.paid_engagement_get(user=actor, engagement_id=engagement_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.worklog_submit(actor=actor, engagement=engagement, **serializer.validated_data)
+        return Response(EntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class WorkEntryDecideApi(ActorApiMixin, APIView):
+    """POST confirm (no body) or dispute ({"reason": …}) one entry, as a member of the SME."""
+
+    confirm = True
+
+    class InputSerializer(serializers.Serializer[Any]):
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    @extend_schema(request=InputSerializer, responses=EntryOutputSerializer)
+    def post(self, request: Request, entry_id: int) -> Response:
+        actor = self.actor(request)
+        entry = selectors.entry_get(user=actor, entry_id=entry_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.worklog_decide(
+            actor=actor, entry=entry, confirm=self.confirm, reason=serializer.validated_data["reason"]
+        )
+        return Response(EntryOutputSerializer(entry).data)
+
+
+class StatementApi(ActorApiMixin, APIView):
+    """GET the signed-in expert's monthly statement of confirmed work as CSV (?month=YYYY-MM)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM; default: this month.")],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        actor = self.actor(request)
+        expert = getattr(actor, "expert_profile", None)
+        if expert is None:
+            raise NotFound(_("Only experts have statements."))
+        month = parse_month(request.query_params.get("month", ""))
+        return statement_csv(selectors.statement_rows(month=month, expert=expert), f"statement-{month:%Y-%m}.csv")
+
+
+def parse_month(value: str) -> dt.date:
+    if not value:
+        return dt.date.today().replace(day=1)
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise ApplicationError(
+            _("Validation error"), extra={"fields": {"month": [_("Use the form YYYY-MM.")]}}
+        ) from None
+
+
+def statement_csv(rows: Any, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel opens UTF-8 CSV with Japanese correctly only with a BOM
+    writer = csv.writer(response)
+    writer.writerow(selectors.STATEMENT_COLUMNS)
+    writer.writerows(rows)
+    return response
