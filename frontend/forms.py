@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -593,3 +594,25 @@ class ExpertDirectoryFilterForm(forms.Form):
         label=_("Expert type"), required=False, choices=_with_blank(_section("expert_types"), ALL)
     )
     available = forms.BooleanField(label=_("With free capacity only"), required=False)
+
+
+class PaidEngagementStartForm(forms.Form):
+    programme = forms.ChoiceField(label=_("Programme"))
+
+    def __init__(self, *args: Any, programmes: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["programme"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(p.code, f"{p.name_ja}（¥{p.hourly_rate_jpy:,}/h）") for p in programmes]
+
+
+class WorkLogForm(forms.Form):
+    worked_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.DecimalField(
+        label=_("Hours"), min_value=Decimal("0.25"), max_value=Decimal("24"), decimal_places=2, max_digits=4
+    )
+    description = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WorkDisputeForm(forms.Form):
+    reason = forms.CharField(label=_("What is wrong with this entry?"), max_length=2000)

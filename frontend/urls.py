@@ -42,6 +42,21 @@ urlpatterns = [
     path("introductions/<int:pk>/close/", views.introduction_close, name="introduction-close"),
     path("introductions/<int:pk>/outcome/", views.introduction_outcome, name="introduction-outcome"),
     path("engagements/", views.engagement_list, name="engagement-list"),
+    path("introductions/<int:pk>/paid/", views.programmes.paid_engagement_start, name="paid-engagement-start"),
+    path("paid-support/", views.programmes.paid_engagement_list, name="paid-engagement-list"),
+    path("paid-support/statement.csv", views.programmes.expert_statement, name="expert-statement"),
+    path("paid-support/<int:pk>/", views.programmes.paid_engagement_detail, name="paid-engagement-detail"),
+    path(
+        "paid-support/entries/<int:pk>/<str:action>/",
+        views.programmes.work_entry_decide,
+        name="work-entry-decide",
+    ),
+    path("bureau/programmes/", views.programmes.programme_budgets, name="programme-budgets"),
+    path(
+        "bureau/programmes/<slug:code>/statement.csv",
+        views.programmes.programme_statement,
+        name="programme-statement",
+    ),
     # Notifications (in-app inbox)
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read_all, name="notification-read-all"),

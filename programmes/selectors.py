@@ -73,6 +73,11 @@ def paid_engagement_get(*, user: User, engagement_id: int) -> PaidEngagement:
     return engagement
 
 
+def paid_engagement_for_introduction(*, introduction_id: int) -> PaidEngagement | None:
+    """The paid engagement an introduction runs under, if any (the caller checked the introduction's access)."""
+    return PaidEngagement.objects.filter(introduction_id=introduction_id).select_related("programme").first()
+
+
 def entry_get(*, user: User, entry_id: int) -> WorkLogEntry:
     entry = (
         WorkLogEntry.objects.filter(engagement__in=paid_engagement_list(user=user), pk=entry_id)

@@ -40,7 +40,9 @@ def paid_engagement_start(*, actor: User, introduction: Introduction, programme:
     if not Membership.objects.filter(user=actor, organisation_id=need.organisation_id).exists():
         raise PermissionDenied(_("Only members of the SME can start paid work."))
     if introduction.status not in PAYABLE_STATES:
-        raise ApplicationError(_("Paid work starts after the expert accepted the introduction."))
+        raise ApplicationError(
+            _("Paid work starts after the expert accepted the introduction."), extra={"code": "not_accepted"}
+        )
     if not programme.is_paid_work or not programme.is_active:
         raise ApplicationError(_("This programme does not pay for expert hours."))
     eligibility = evaluate(programme, need.organisation)
@@ -65,21 +67,21 @@ def paid_engagement_start(*, actor: User, introduction: Introduction, programme:
     return engagement
 
 
-def _cap_errors(engagement: PaidEngagement, amount: int, *, new_visit: bool) -> list[str]:
+def _cap_errors(engagement: PaidEngagement, amount: int, *, new_visit: bool) -> dict[str, str]:
     programme = engagement.programme
     used = cap_use(engagement)
-    errors = []
+    errors: dict[str, str] = {}
     checks = (
-        (programme.cap_per_firm_jpy, used.firm_jpy, _("the firm's cap of ¥%(cap)s (¥%(used)s used)")),
-        (programme.cap_per_expert_jpy, used.expert_jpy, _("the expert's cap of ¥%(cap)s (¥%(used)s used)")),
-        (programme.budget_jpy, used.programme_jpy, _("the programme's budget of ¥%(cap)s (¥%(used)s used)")),
+        ("firm", programme.cap_per_firm_jpy, used.firm_jpy, _("the firm's cap of ¥%(cap)s (¥%(used)s used)")),
+        ("expert", programme.cap_per_expert_jpy, used.expert_jpy, _("the expert's cap of ¥%(cap)s (¥%(used)s used)")),
+        ("budget", programme.budget_jpy, used.programme_jpy, _("the programme's budget of ¥%(cap)s (¥%(used)s used)")),
     )
-    for cap, spent, message in checks:
+    for key, cap, spent, message in checks:
         if cap is not None and spent + amount > cap:
-            errors.append(message % {"cap": f"{cap:,}", "used": f"{spent:,}"})
+            errors[key] = message % {"cap": f"{cap:,}", "used": f"{spent:,}"}
     cap_visits = programme.visit_cap_per_firm
     if cap_visits is not None and new_visit and used.firm_visits + 1 > cap_visits:
-        errors.append(_("the firm's %(cap)s visits (all used)") % {"cap": cap_visits})
+        errors["visits"] = _("the firm's %(cap)s visits (all used)") % {"cap": cap_visits}
     return errors
 
 
@@ -94,7 +96,8 @@ def worklog_submit(
         raise ApplicationError(_("This engagement is closed."))
     if worked_on > timezone.localdate():
         raise ApplicationError(
-            _("Validation error"), extra={"fields": {"worked_on": [_("Work cannot be logged in advance.")]}}
+            _("Validation error"),
+            extra={"code": "in_advance", "fields": {"worked_on": [_("Work cannot be logged in advance.")]}},
         )
     # Serialise every submission of this programme: the caps are sums over its rows.
     Programme.objects.select_for_update().filter(pk=engagement.programme_id).first()
@@ -108,7 +111,8 @@ def worklog_submit(
     errors = _cap_errors(engagement, amount, new_visit=new_visit)
     if errors:
         raise ApplicationError(
-            _("This would exceed %(caps)s.") % {"caps": "; ".join(errors)}, extra={"code": "cap_exceeded"}
+            _("This would exceed %(caps)s.") % {"caps": "; ".join(errors.values())},
+            extra={"code": "cap_exceeded", "caps": sorted(errors)},
         )
     entry = WorkLogEntry(
         engagement=engagement,
@@ -196,6 +200,7 @@ def programmes_load(*, rows: list[dict[str, Any]]) -> tuple[int, int]:
             if value is None and not model_field.null:
                 value = model_field.get_default()  # absent in the catalogue: "" or an empty list / dict
             setattr(programme, field, value)
+        programme.is_active = bool(row.get("is_active", True))
         programme.full_clean()
         programme.save()
     return created, updated

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from frontend.views import programmes  # noqa: F401  (urls use views.programmes.*)
 from frontend.views.accounts import home, invitation_accept, signup
 from frontend.views.browse import opportunity_browse, opportunity_browse_detail
 from frontend.views.bureau import bureau_dashboard

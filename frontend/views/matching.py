@@ -22,6 +22,7 @@ from frontend.forms import (
     IntroductionListFilterForm,
     IntroductionMessageForm,
     OutcomeForm,
+    PaidEngagementStartForm,
     StartForm,
     WithdrawForm,
 )
@@ -34,10 +35,12 @@ from frontend.views.common import (
     paginate,
     persona_required,
 )
+from frontend.views.programmes import paid_programmes_for
 from matching import selectors
 from matching.models import Introduction, Outcome
 from matching.services import introductions as introduction_services
 from opportunities.models import Need, Opportunity, RecommendationsStatus, Status
+from programmes import selectors as programme_selectors
 
 State = Introduction.State
 
@@ -156,6 +159,19 @@ def _timeline(introduction: Introduction, persona: Persona) -> list[dict[str, An
     return rows
 
 
+def _paid_support(introduction: Introduction, *, requester: bool) -> dict[str, Any]:
+    """The introduction page's paid-support card: the running engagement, or the SME's choice of programme."""
+    paid = programme_selectors.paid_engagement_for_introduction(introduction_id=introduction.pk)
+    if paid is not None:
+        return {"paid_engagement": paid}
+    if not requester or introduction.need is None or introduction.expert_id is None:
+        return {}
+    if introduction.status not in (State.ACCEPTED, State.ENGAGED):
+        return {}
+    programmes = paid_programmes_for(introduction.need.organisation)
+    return {"paid_form": PaidEngagementStartForm(programmes=programmes)} if programmes else {}
+
+
 def _detail(
     request: HttpRequest, persona: Persona, introduction: Introduction, forms_: dict[str, forms.Form] | None = None
 ) -> HttpResponse:
@@ -192,6 +208,7 @@ def _detail(
         "outcome_form": OutcomeForm(initial=outcome_initial),
         "time_zone": persona.user.zone,
     }
+    context.update(_paid_support(introduction, requester=selectors.REQUESTER in sides))
     context.update(forms_ or {})
     return render(request, "frontend/matching/introduction.html", context)
 

@@ -26,6 +26,7 @@ from frontend.persona import Persona
 from frontend.views.common import View, add_service_errors, filters_from, or_404, paginate
 from frontend.views.matching import proposals_context
 from opportunities.models import Need, Opportunity, Status
+from programmes import selectors as programme_selectors
 from reference.terms import codes
 
 Q = TypeVar("Q", Need, Opportunity)
@@ -107,6 +108,12 @@ def query_detail(request: HttpRequest, persona: Persona, spec: QuerySpec[Q], pk:
     if request.method == "POST" and spec.shortlist is not None:
         return spec.shortlist(request, persona, query)
     context = {"query": query, "shortlist_enabled": spec.shortlist is not None, **proposals_context(request, query)}
+    if isinstance(query, Need):
+        show_all = request.GET.get("programmes") == "all"
+        context["show_all_programmes"] = show_all
+        context["programmes"] = programme_selectors.programmes_for(
+            organisation=query.organisation, category=query.category, include_ineligible=show_all
+        )
     return _render(request, spec, "detail", context)
 
 

@@ -11,7 +11,13 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organisation, User
-from tests.factories import NeedFactory, OpportunityFactory
+from tests.factories import (
+    NeedFactory,
+    OpportunityFactory,
+    PaidEngagementFactory,
+    ProgrammeFactory,
+    WorkLogEntryFactory,
+)
 from tests.frontend.html_text import english_phrases, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +28,8 @@ ALLOWED = frozenset({"English"})
 PAGES = {
     "owner_client": ["home", "need-list", "need-create", "organisation-edit", "organisation-members", "account"],
     "buyer_client": ["opportunity-list", "opportunity-create"],
-    "expert_client": ["expert-profile"],
-    "bureau_client": ["bureau-dashboard"],
+    "expert_client": ["expert-profile", "paid-engagement-list"],
+    "bureau_client": ["bureau-dashboard", "programme-budgets"],
     "client": ["home", "login", "signup"],
 }
 
@@ -44,8 +50,18 @@ def test_object_pages_are_fully_japanese(
 ) -> None:
     need = NeedFactory(organisation=sme)
     opportunity = OpportunityFactory(organisation=buyer.memberships.get().organisation)
+    sme.industry, sme.capital_jpy, sme.employees = "manufacturing", 10_000_000, 8
+    sme.save()
+    ProgrammeFactory(
+        eligibility=[{"kind": "size_class", "in": ["small"]}, {"kind": "partner", "any_of": ["university"]}]
+    )
+    ProgrammeFactory(eligibility=[{"kind": "region", "in": ["13"]}])
+    engagement = PaidEngagementFactory(organisation=sme)
+    WorkLogEntryFactory(engagement=engagement)
     pages = [
         (owner_client, reverse("need-detail", args=[need.pk])),
+        (owner_client, reverse("need-detail", args=[need.pk]) + "?programmes=all"),
+        (owner_client, reverse("paid-engagement-detail", args=[engagement.pk])),
         (owner_client, reverse("need-edit", args=[need.pk])),
         (owner_client, reverse("need-close", args=[need.pk])),
         (buyer_client, reverse("opportunity-detail", args=[opportunity.pk])),

@@ -48,10 +48,12 @@ def _submit(engagement: PaidEngagement, hours: str, day: int = 0) -> WorkLogEntr
     )
 
 
-def _refused(engagement: PaidEngagement, hours: str, day: int = 0) -> str:
+def _refused(engagement: PaidEngagement, hours: str, day: int = 0) -> list[str]:
+    """The caps a refused submission would have crossed (its message names them in the user's language)."""
     with pytest.raises(ApplicationError) as caught:
         _submit(engagement, hours, day)
-    return str(caught.value.message)
+    assert caught.value.extra["code"] == "cap_exceeded" and caught.value.message
+    return list(caught.value.extra["caps"])
 
 
 @pytest.mark.django_db
@@ -61,7 +63,7 @@ class TestCaps:
         _submit(engagement, "8", day=2)
         last = _submit(engagement, "2", day=1)  # exactly at the cap
         assert last.amount_jpy == 7000 and last.copay_jpy == 1000
-        assert "firm" in _refused(engagement, "0.25")
+        assert _refused(engagement, "0.25") == ["firm"]
         assert WorkLogEntry.objects.filter(engagement=engagement).count() == 2  # nothing half-written
 
     def test_the_expert_cap_counts_work_for_every_firm_of_the_programme(self) -> None:
@@ -70,19 +72,19 @@ class TestCaps:
         second = PaidEngagementFactory(programme=programme, expert=first.expert)
         _submit(first, "4", day=1)
         _submit(second, "2", day=1)
-        assert "expert" in _refused(second, "0.25")
+        assert _refused(second, "0.25") == ["expert"]
 
     def test_the_programme_budget_stops_everybody(self) -> None:
         programme = PaidProgrammeFactory(budget_jpy=3 * RATE)
         _submit(PaidEngagementFactory(programme=programme), "3")
-        assert "budget" in _refused(PaidEngagementFactory(programme=programme), "0.25")
+        assert _refused(PaidEngagementFactory(programme=programme), "0.25") == ["budget"]
 
     def test_visits_are_days_with_work_and_the_cap_counts_them(self) -> None:
         engagement = PaidEngagementFactory(programme=PaidProgrammeFactory(visit_cap_per_firm=2))
         _submit(engagement, "1", day=3)
         _submit(engagement, "1", day=2)
         _submit(engagement, "1", day=2)  # a second entry on a day already visited is not a new visit
-        assert "visits" in _refused(engagement, "1", day=1)
+        assert _refused(engagement, "1", day=1) == ["visits"]
 
     def test_a_disputed_entry_stops_counting(self) -> None:
         engagement = PaidEngagementFactory(programme=PaidProgrammeFactory(cap_per_firm_jpy=2 * RATE))
@@ -98,7 +100,7 @@ class TestCaps:
             worklog_submit(
                 actor=UserFactory(), engagement=engagement, worked_on=TODAY(), hours=Decimal(1), description="x"
             )
-        assert "advance" in str(_refused_extra(engagement))
+        assert _refused_extra(engagement)["code"] == "in_advance"
         entry = _submit(engagement, "1")
         assert engagement.expert.user is not None
         with pytest.raises(PermissionDenied):
@@ -171,8 +173,9 @@ def test_paid_work_needs_an_accepted_introduction_and_a_qualifying_firm(owner: U
     sme = owner.memberships.get().organisation
     expert = ExpertProfileFactory(user=UserFactory())
     requested = IntroductionFactory(need=NeedFactory(organisation=sme), expert=expert)
-    with pytest.raises(ApplicationError, match="accepted"):
+    with pytest.raises(ApplicationError) as not_yet:
         paid_engagement_start(actor=owner, introduction=requested, programme=PaidProgrammeFactory())
+    assert not_yet.value.extra["code"] == "not_accepted"
     accepted = IntroductionFactory(
         need=NeedFactory(organisation=sme), expert=expert, status=Introduction.State.ACCEPTED
     )

@@ -8,8 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.test.utils import override_settings
 
+from accounts.models import ExpertProfile, Organisation
 from demo.history import demo_history_build
 from demo.loader import demo_is_loaded, demo_load
+from demo.programmes import demo_programmes_load
 
 # While loading, the eager Celery tasks log every run, the index builds their timings, kombu
 # warns that no broker host is set, and the console e-mail backend prints every notification
@@ -47,6 +49,11 @@ class Command(BaseCommand):
             result = demo_load(seed=options["seed"])
             # Recommendations were computed when the load committed; give them a past.
             history = demo_history_build(seed=options["seed"])
+            personas = result["personas"]
+            demo_programmes_load(
+                sme=Organisation.objects.get(external_id=personas["sme"]["profile_id"]),
+                expert=ExpertProfile.objects.get(external_id=personas["expert"]["profile_id"]),
+            )
         self.stdout.write(f"Loaded {result['profiles']} profiles and {result['queries']} needs/opportunities.")
         states = ", ".join(f"{state}: {n}" for state, n in sorted(history.items()))
         self.stdout.write(f"Demo history: {sum(history.values())} introductions ({states}).")

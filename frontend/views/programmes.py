@@ -1,0 +1,191 @@
+"""Pages of paid expert work under a programme: start it, log hours, confirm them, statements, budget use."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.scope import bureau_scope_for_user
+from core.exceptions import ApplicationError
+from frontend.forms import PaidEngagementStartForm, WorkDisputeForm, WorkLogForm
+from frontend.persona import Persona
+from frontend.views.common import add_service_errors, or_404, paginate, persona_required
+from matching import selectors as matching_selectors
+from programmes import selectors, services
+
+takes_part_required = persona_required(lambda p: p.expert is not None or p.is_sme)
+bureau_or_staff_required = persona_required(lambda p: p.is_bureau)
+
+
+def paid_programmes_for(organisation: Any) -> list[Any]:
+    """The paid-work programmes an SME qualifies for (the introduction page's choice)."""
+    return [r.programme for r in selectors.programmes_for(organisation=organisation) if r.programme.is_paid_work]
+
+
+@takes_part_required
+def paid_engagement_start(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    introduction = or_404(matching_selectors.introduction_get, user=persona.user, introduction_id=pk)
+    need = introduction.need
+    if need is None:
+        raise Http404
+    form = PaidEngagementStartForm(request.POST, programmes=paid_programmes_for(need.organisation))
+    if form.is_valid():
+        try:
+            programme = selectors.programme_get(code=form.cleaned_data["programme"])
+            engagement = services.paid_engagement_start(
+                actor=persona.user, introduction=introduction, programme=programme
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Paid support started under %(name)s.") % {"name": programme.name_ja})
+            return redirect("paid-engagement-detail", pk=engagement.pk)
+    else:
+        messages.error(request, _("Choose a programme."))
+    return redirect("introduction-detail", pk=pk)
+
+
+@takes_part_required
+def paid_engagement_list(request: HttpRequest, persona: Persona) -> HttpResponse:
+    engagements = selectors.paid_engagement_list(user=persona.user)
+    return render(
+        request,
+        "frontend/programmes/engagement_list.html",
+        {"page": paginate(request, engagements), "month": timezone.localdate().strftime("%Y-%m")},
+    )
+
+
+def _engagement_page(request: HttpRequest, persona: Persona, pk: int, **forms: Any) -> HttpResponse:
+    engagement = or_404(selectors.paid_engagement_get, user=persona.user, engagement_id=pk)
+    is_expert = engagement.expert.user_id == persona.user.pk
+    programme = engagement.programme
+    use = selectors.cap_use(engagement)
+    caps = [
+        (_("This firm"), use.firm_jpy, programme.cap_per_firm_jpy),
+        (_("This expert"), use.expert_jpy, programme.cap_per_expert_jpy),
+        (_("Programme budget"), use.programme_jpy, programme.budget_jpy),
+    ]
+    context = {
+        "engagement": engagement,
+        "entries": engagement.entries.all(),
+        "is_expert": is_expert,
+        "is_sme": not is_expert,
+        "caps": [(label, used, cap, (used * 100 // cap) if cap else None) for label, used, cap in caps],
+        "visits": (use.firm_visits, programme.visit_cap_per_firm),
+        "log_form": forms.get("log_form") or WorkLogForm(initial={"worked_on": timezone.localdate()}),
+        "dispute_form": forms.get("dispute_form") or WorkDisputeForm(),
+        "month": timezone.localdate().strftime("%Y-%m"),
+    }
+    return render(request, "frontend/programmes/engagement.html", context)
+
+
+@takes_part_required
+def paid_engagement_detail(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        engagement = or_404(selectors.paid_engagement_get, user=persona.user, engagement_id=pk)
+        form = WorkLogForm(request.POST)
+        if form.is_valid():
+            try:
+                services.worklog_submit(actor=persona.user, engagement=engagement, **form.cleaned_data)
+            except (ApplicationError, ValidationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Work logged. The SME will confirm it."))
+                return redirect("paid-engagement-detail", pk=pk)
+        return _engagement_page(request, persona, pk, log_form=form)
+    return _engagement_page(request, persona, pk)
+
+
+@takes_part_required
+def work_entry_decide(request: HttpRequest, persona: Persona, pk: int, action: str) -> HttpResponse:
+    if action not in ("confirm", "dispute"):
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    entry = or_404(selectors.entry_get, user=persona.user, entry_id=pk)
+    confirm = action == "confirm"
+    form = WorkDisputeForm(request.POST) if not confirm else None
+    if form is not None and not form.is_valid():
+        return _engagement_page(request, persona, entry.engagement_id, dispute_form=form)
+    try:
+        services.worklog_decide(
+            actor=persona.user, entry=entry, confirm=confirm, reason=form.cleaned_data["reason"] if form else ""
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Entry confirmed.") if confirm else _("Entry disputed."))
+    return redirect("paid-engagement-detail", pk=entry.engagement_id)
+
+
+def _month(request: HttpRequest) -> dt.date:
+    try:
+        return dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+def _csv(rows: Any, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel reads UTF-8 Japanese correctly only with a BOM
+    writer = csv.writer(response)
+    writer.writerow([str(label) for label in STATEMENT_HEADERS])
+    writer.writerows(rows)
+    return response
+
+
+STATEMENT_HEADERS = (
+    _("Month"),
+    _("Programme"),
+    _("Expert"),
+    _("SME"),
+    _("Date"),
+    _("Hours"),
+    _("Hourly rate (yen)"),
+    _("Amount (yen)"),
+    _("SME co-payment (yen)"),
+    _("Paid by the programme (yen)"),
+    _("State"),
+)
+
+
+@persona_required(lambda p: p.expert is not None)
+@require_GET
+def expert_statement(request: HttpRequest, persona: Persona) -> HttpResponse:
+    month = _month(request)
+    rows = selectors.statement_rows(month=month, expert=persona.expert)
+    return _csv(rows, f"statement-{month:%Y-%m}.csv")
+
+
+@bureau_or_staff_required
+@require_GET
+def programme_statement(request: HttpRequest, persona: Persona, code: str) -> HttpResponse:
+    programme = or_404(selectors.programme_get, code=code)
+    month = _month(request)
+    return _csv(selectors.statement_rows(month=month, programme=programme), f"{code}-{month:%Y-%m}.csv")
+
+
+@bureau_or_staff_required
+def programme_budgets(request: HttpRequest, persona: Persona) -> HttpResponse:
+    return render(
+        request,
+        "frontend/programmes/budgets.html",
+        {
+            "rows": selectors.budget_use(),
+            "month": timezone.localdate().strftime("%Y-%m"),
+            "tab": "programmes",
+            "scope": bureau_scope_for_user(user=persona.user),
+        },
+    )
