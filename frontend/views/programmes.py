@@ -62,7 +62,7 @@ def paid_engagement_list(request: HttpRequest, persona: Persona) -> HttpResponse
     return render(
         request,
         "frontend/programmes/engagement_list.html",
-        {"page": paginate(request, engagements), "month": timezone.localdate().strftime("%Y-%m")},
+        {"page": paginate(request, engagements), "month": timezone.localdate().strftime("%Y-%m"), "persona": persona},
     )
 
 
