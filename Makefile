@@ -37,6 +37,8 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null; \
 	  else echo "note: /usr/bin/chromium missing; run 'sudo apt-get install chromium' for browser tests"; fi; \
 	fi
+	@# axe-core (pinned in package-lock.json) for the accessibility check of the browser tests.
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then npm ci --no-audit --no-fund --silent; fi
 
 test: install browser
 	$(PY) -m pytest -n 2 --dist loadfile

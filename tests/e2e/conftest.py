@@ -156,9 +156,14 @@ def new_context(
     contexts: list[BrowserContext] = []
     browser = _browser_session.get()  # (re)started on first use
 
-    def make(locale: str = "ja-JP") -> BrowserContext:
+    def make(locale: str = "ja-JP", *, bypass_csp: bool = False) -> BrowserContext:
+        # bypass_csp: only for injecting test tools (axe-core) that our Content-Security-Policy would refuse.
         context = browser.new_context(
-            base_url=live_server.url, locale=locale, accept_downloads=True, viewport={"width": 1280, "height": 900}
+            base_url=live_server.url,
+            locale=locale,
+            accept_downloads=True,
+            viewport={"width": 1280, "height": 900},
+            bypass_csp=bypass_csp,
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

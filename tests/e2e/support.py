@@ -8,8 +8,18 @@ from collections.abc import Iterable
 from playwright.sync_api import Page, expect
 
 from accounts.models import ExpertProfile, Membership, Organisation, User
+from matching.models import Introduction
 from reference.terms import set_terms
-from tests.factories import ExpertProfileFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    ExpertProfileFactory,
+    IntroductionFactory,
+    MembershipFactory,
+    NeedFactory,
+    OpportunityFactory,
+    OrganisationFactory,
+    UserFactory,
+    recommend,
+)
 from tests.frontend.html_text import english_phrases, visible_text
 
 PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
@@ -74,6 +84,65 @@ def organisation(
     )
     user = MembershipFactory(organisation=org, role=Membership.Role.OWNER, user__email=email).user
     return org, user
+
+
+# --------------------------------------------------------------------------- the four personas' main pages
+
+LONG_TITLE = (
+    "受注・在庫管理の紙とFAXをやめてデジタル化したい（宮城県仙台市の精密部品工場、従業員45名、紙の受注票と手書き台帳）"
+)
+
+
+def main_pages_world() -> dict[str, list[str]]:
+    """A small market where every persona's main pages have content; returns {login e-mail: page paths}."""
+    dx = expert(
+        email="kenji.takahashi@dx-tohoku.example.jp",
+        name="高橋 健二",
+        prefecture="04",
+        skills=["dx.digitization"],
+        regions=["04"],
+        expert_type="dx_coordinator",
+    )
+    sme, sme_user = organisation(kind="sme", name="株式会社みやぎ精工", email="hanako.sato@miyagi-seiko.example.jp")
+    buyer, buyer_user = organisation(
+        kind="buyer", name="東北セミコン株式会社", email="chotatsu@tohoku-semicon.example.jp"
+    )
+    bureau, bureau_user = organisation(
+        kind="bureau", name="東北経済産業局", email="bureau@tohoku.example.jp", corporate_number=None
+    )
+    Membership.objects.filter(user=bureau_user).update(role=Membership.Role.OWNER)
+    need = NeedFactory(organisation=sme, title=LONG_TITLE)
+    recommend(need, dx)
+    introduction = IntroductionFactory(
+        query=need, candidate=dx, status=Introduction.State.REQUESTED, request_message="ご相談させてください。" * 8
+    )
+    opportunity = OpportunityFactory(
+        organisation=buyer, title="半導体製造装置部品の精密加工先募集（SUS304、月産500個）"
+    )
+    recommend(opportunity, sme)
+    Organisation.objects.create(kind="sme", name="株式会社仙台試作", prefecture="04", vetting_status="pending")
+    MembershipFactory(organisation=bureau)  # a second member
+
+    pages = {
+        sme_user.email: [
+            "/",
+            "/needs/",
+            f"/needs/{need.pk}/",
+            "/introductions/",
+            "/browse/opportunities/",
+            "/organisation/",
+        ],
+        dx.contact_email: [
+            "/",
+            "/expert/profile/",
+            "/introductions/",
+            f"/introductions/{introduction.pk}/",
+            "/engagements/",
+        ],
+        buyer_user.email: ["/", "/opportunities/", f"/opportunities/{opportunity.pk}/", "/introductions/"],
+        bureau_user.email: ["/bureau/", "/bureau/vetting/"],
+    }
+    return pages
 
 
 # --------------------------------------------------------------------------- untranslated text
