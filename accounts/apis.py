@@ -91,6 +91,9 @@ class SignupApi(APIView):
         organisation_name = serializers.CharField(required=False, allow_blank=True, default="")
         expert_type = serializers.CharField(required=False, allow_blank=True, default="")
         locale = serializers.ChoiceField(choices=["ja", "en"], default="ja")
+        accept_terms = serializers.BooleanField(
+            required=False, default=False, help_text="The person accepted the terms of use and the privacy policy."
+        )
 
     @extend_schema(request=InputSerializer, responses={201: None})
     def post(self, request: Request) -> Response:

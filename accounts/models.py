@@ -70,6 +70,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    email_verified_at = models.DateTimeField(_("e-mail address confirmed at"), null=True, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms and privacy policy accepted at"), null=True, blank=True)
 
     objects = UserManager()
 

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -126,6 +127,7 @@ def user_signup(
     organisation_name: str = "",
     expert_type: str = "",
     locale: str = "ja",
+    accept_terms: bool = False,
 ) -> User:
     """Create a user with their organisation (SME, buyer, support org) or expert profile.
 
@@ -147,7 +149,11 @@ def user_signup(
             _("An account with this e-mail address already exists."),
             extra={"fields": {"email": [_("Already registered.")]}},
         ) from None
+    if accept_terms:
+        user.terms_accepted_at = timezone.now()
+        user.save(update_fields=["terms_accepted_at"])
     audit_record(actor=user, action="user.signup", obj=user, note=kind)
+    email_verification_send(user=user)
     if kind == "expert":
         profile = ExpertProfile(user=user, name=full_name or email, expert_type=expert_type, contact_email=email)
         _full_clean(profile)
@@ -172,6 +178,7 @@ def user_signup_quiet(
     organisation_name: str = "",
     expert_type: str = "",
     locale: str = "ja",
+    accept_terms: bool = False,
 ) -> None:
     """Sign-up that does not reveal whether the e-mail address already has an account.
 
@@ -189,6 +196,7 @@ def user_signup_quiet(
             organisation_name=organisation_name,
             expert_type=expert_type,
             locale=locale,
+            accept_terms=accept_terms,
         )
     except EmailAlreadyRegistered:
         # Hash the password anyway, so the answer takes about as long as a real sign-up.
@@ -225,6 +233,53 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     user.full_clean()
     user.save(update_fields=[field for field in USER_FIELDS if field in data] or None)
     audit_record(actor=user, action="user.update", obj=user, before=before, after=audit_snapshot(user, USER_FIELDS))
+    return user
+
+
+# --- E-mail verification ---------------------------------------------------------------------------------------
+
+VERIFY_SALT = "tsunagu.email-verification"
+VERIFY_MAX_AGE = 3 * 24 * 3600
+
+
+def email_verification_send(*, user: User) -> None:
+    """E-mail a link that confirms the address (signed; valid three days; void once the address changes)."""
+    token = signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT)
+    link = f"{settings.SITE_URL}/accounts/verify/{token}/"
+
+    def send() -> None:
+        with translation.override(user.locale):
+            send_mail(
+                subject=_("Confirm your e-mail address for Tsunagu"),
+                message=_(
+                    "Please confirm that this is your e-mail address by opening this link within three days:\n"
+                    "%(link)s\n\nIf you did not sign up for Tsunagu, you can ignore this e-mail."
+                )
+                % {"link": link},
+                from_email=None,
+                recipient_list=[user.email],
+            )
+
+    mail_on_commit(send, what="the e-mail verification")
+
+
+def email_verify(*, token: str) -> User:
+    """Mark the address in `token` as confirmed; ApplicationError when the link is bad, old or outdated."""
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ApplicationError(
+            _("This confirmation link has expired. Ask for a new one."), {"code": "expired"}
+        ) from None
+    except signing.BadSignature:
+        raise ApplicationError(_("This confirmation link is not valid."), {"code": "invalid"}) from None
+    user = User.objects.filter(pk=data.get("u"), email=data.get("e"), is_active=True).first()
+    if user is None:
+        raise ApplicationError(_("This confirmation link is not valid."), {"code": "invalid"})
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+        audit_record(actor=user, action="user.email_verified", obj=user)
     return user
 
 

@@ -43,7 +43,13 @@ class SignupForm(forms.Form):
     expert_type = forms.ChoiceField(label=_("Expert type"), required=False)
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"))
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), min_length=8
+    )
+    password_confirm = forms.CharField(
+        label=_("Password (again)"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    accept_terms = forms.BooleanField(label=_("I accept the terms of use and the privacy policy."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,6 +68,9 @@ class SignupForm(forms.Form):
             self.add_error("expert_type", _("Choose your expert type."))
         if data.get("kind") in {"sme", "buyer", "support_org"} and not data.get("organisation_name"):
             self.add_error("organisation_name", _("Enter the name of your organisation."))
+        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
+            self.add_error("password_confirm", _("The two passwords differ."))
+        data.pop("password_confirm", None)
         return data
 
 

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from django.urls import path
+from django.views.generic import TemplateView
 
 from frontend import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
+    path("accounts/verify/resend/", views.accounts.email_verification_resend, name="email-verify-resend"),
+    path("accounts/verify/<str:token>/", views.accounts.email_verify, name="email-verify"),
+    path("terms/", TemplateView.as_view(template_name="frontend/account/terms.html"), name="terms"),
+    path("privacy/", TemplateView.as_view(template_name="frontend/account/privacy_policy.html"), name="privacy"),
     path("account/", views.accounts.account_privacy, name="account"),
     path("account/export.json", views.accounts.account_export, name="account-export"),
     path("accounts/invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),

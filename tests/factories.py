@@ -40,6 +40,7 @@ class UserFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.jp")
     full_name = factory.Sequence(lambda n: f"利用者{n}")
     password = factory.django.Password("pass-word-123")
+    email_verified_at = factory.LazyFunction(timezone.now)
 
 
 class OrganisationFactory(DjangoModelFactory):

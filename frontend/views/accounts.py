@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -56,13 +57,35 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to Tsunagu. Complete your profile to get better proposals."))
+            welcome = _("Welcome to Tsunagu. We sent you an e-mail to confirm your address.")
+            messages.success(request, welcome)
             return redirect("home")
-    return render(
-        request,
-        "form_page.html",
-        {"form": form, "page_title": _("Create an account"), "submit_label": _("Sign up")},
-    )
+    return render(request, "frontend/account/signup.html", {"form": form})
+
+
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of the confirmation e-mail; works whether or not the person is logged in."""
+    try:
+        account_services.email_verify(token=token)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Thank you: your e-mail address is confirmed."))
+    return redirect("home")
+
+
+@login_required
+def email_verification_resend(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    assert isinstance(request.user, User)  # login_required
+    if request.user.email_verified_at is None:
+        account_services.email_verification_send(user=request.user)
+        messages.success(request, _("We sent a new confirmation e-mail to %(email)s.") % {"email": request.user.email})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target or "/")
 
 
 @login_required

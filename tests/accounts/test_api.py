@@ -47,8 +47,10 @@ def test_it_answers_a_registered_email_like_a_new_one(
     assert taken.json().keys() == new.json().keys() == {"email"}
     assert User.objects.filter(email=owner.email).count() == 1
     assert Membership.objects.filter(user=owner).count() == 1
-    assert [m.to for m in mail.outbox] == [[owner.email]]
-    assert "/accounts/password_reset/" in mail.outbox[0].body
+    by_recipient = {m.to[0]: m.body for m in mail.outbox}
+    assert sorted(by_recipient) == sorted([owner.email, "fresh@example.jp"])
+    assert "/accounts/password_reset/" in by_recipient[owner.email]  # "someone tried to sign up as you"
+    assert "/accounts/verify/" in by_recipient["fresh@example.jp"]  # the new address is asked to confirm
 
 
 def test_it_reads_and_updates_own_organisation(owner_api: APIClient, sme: Organisation) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -24,12 +25,46 @@ def test_it_signs_up_through_the_page_and_logs_in(client: Client) -> None:
             "full_name": "青森 花子",
             "email": "hanako@example.jp",
             "password": "kaisha-no-himitsu-9",
+            "password_confirm": "kaisha-no-himitsu-9",
+            "accept_terms": "on",
         },
     )
     assert response.status_code == 302
     membership = Membership.objects.get(user__email="hanako@example.jp")
     assert membership.organisation.name == "株式会社あおもりテック"
+    assert membership.user.terms_accepted_at is not None and membership.user.email_verified_at is None
     assert "株式会社あおもりテック" in client.get("/").content.decode()
+
+
+def test_sign_up_asks_for_consent_the_same_password_twice_and_a_confirmed_address(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    form = {
+        "kind": "expert",
+        "expert_type": "dx_coordinator",
+        "full_name": "宮城 太郎",
+        "email": "taro@example.jp",
+        "password": "kaisha-no-himitsu-9",
+        "password_confirm": "kaisha-no-himitsu-8",
+    }
+    refused = client.post("/signup/", form).content.decode()
+    assert "accept_terms" in refused and not User.objects.filter(email="taro@example.jp").exists()
+    page = client.get("/signup/").content.decode()
+    assert page.count('class="required"') >= 5  # required fields are marked
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/signup/", form | {"password_confirm": form["password"], "accept_terms": "on"})
+    user = User.objects.get(email="taro@example.jp")
+    home = client.get("/").content.decode()
+    assert 'id="verify-email"' in home  # the reminder until the address is confirmed
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/verify/" in line)
+    path = link[link.index("/accounts/verify/") :].strip()
+    assert client.get(path).status_code == 302
+    user.refresh_from_db()
+    assert user.email_verified_at is not None
+    assert 'id="verify-email"' not in client.get("/").content.decode()
+    assert client.get("/accounts/verify/not-a-token/").status_code == 302  # a clear message, not an error page
 
 
 def test_it_shows_field_errors_and_writes_nothing(client: Client) -> None:

@@ -22,6 +22,20 @@
     group.querySelector("legend").after(bar);
   });
 
+  // Sign-up: show the expert type only to experts, the organisation name only to organisations.
+  var kind = document.querySelector("form.signup #id_kind");
+  if (kind) {
+    var field = function (id) { var el = document.getElementById(id); return el && el.closest(".field"); };
+    var expertType = field("id_expert_type");
+    var orgName = field("id_organisation_name");
+    var sync = function () {
+      if (expertType) { expertType.hidden = kind.value !== "expert"; }
+      if (orgName) { orgName.hidden = kind.value === "expert"; }
+    };
+    kind.addEventListener("change", sync);
+    sync();
+  }
+
   // After a failed submit, move focus to the error summary so screen readers announce it.
   var summary = document.getElementById("form-errors");
   if (summary) { summary.focus(); }
