@@ -625,3 +625,12 @@ class WorkLogForm(forms.Form):
 
 class WorkDisputeForm(forms.Form):
     reason = forms.CharField(label=_("What is wrong with this entry?"), max_length=2000)
+
+
+class InterestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the buyer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you can supply: materials, tolerances, volumes, lead times, certifications."),
+    )

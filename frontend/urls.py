@@ -72,6 +72,7 @@ urlpatterns = [
     # SMEs browse buyers' open opportunities
     path("browse/opportunities/", views.opportunity_browse, name="opportunity-browse"),
     path("browse/opportunities/<int:pk>/", views.opportunity_browse_detail, name="opportunity-browse-detail"),
+    path("browse/opportunities/<int:pk>/interest/", views.browse.opportunity_interest, name="opportunity-interest"),
     # Bureau
     path("bureau/", views.bureau_dashboard, name="bureau-dashboard"),
     path("bureau/export.csv", views.bureau.bureau_export, {"fmt": "csv"}, name="bureau-export-csv"),

@@ -250,6 +250,14 @@ class Introduction(QueryCandidate):
     request_message = models.TextField(_("request message"), blank=True)
     answer_message = models.TextField(_("answer message"), blank=True)
     decline_reason = models.CharField(_("decline reason"), max_length=20, choices=DeclineReason.choices, blank=True)
+    # Who asked: the query's owner ("requester": an SME asking an expert, a buyer asking a supplier), or the
+    # candidate ("candidate": an SME interested in a buyer's opportunity). The other side answers.
+    initiated_by = models.CharField(
+        _("asked by"),
+        max_length=10,
+        choices=[("requester", _("the need's or opportunity's owner")), ("candidate", _("the candidate"))],
+        default="requester",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     requested_at = models.DateTimeField(_("requested at"), null=True, blank=True, db_index=True)
@@ -272,6 +280,11 @@ class Introduction(QueryCandidate):
     @property
     def contacts_visible(self) -> bool:
         return self.status in self.CONTACT_STATES
+
+    @property
+    def answering_side(self) -> str:
+        """The side that accepts or declines: the one that did not ask."""
+        return "requester" if self.initiated_by == "candidate" else "candidate"
 
 
 class IntroductionEvent(models.Model):

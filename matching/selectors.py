@@ -165,6 +165,18 @@ def recommendation_get_for_owner(*, user: User, recommendation_id: int) -> Recom
     return rec
 
 
+def introduction_for_pair(*, query: Need | Opportunity, organisation: Organisation | None) -> Introduction | None:
+    """The introduction between a query and a candidate organisation that is past the proposal, if any."""
+    if organisation is None:
+        return None
+    field = "need" if isinstance(query, Need) else "opportunity"
+    return (
+        Introduction.objects.filter(**{field: query}, organisation=organisation)
+        .exclude(status__in=(Introduction.State.PROPOSED, Introduction.State.DISMISSED))
+        .first()
+    )
+
+
 def introductions_by_key(*, query_keys: list[str]) -> dict[tuple[str, str], Introduction]:
     return {
         (i.query_key, i.candidate_key): i

@@ -23,7 +23,7 @@ from core.tasks import task_send_on_commit
 from matching import conf
 from matching.models import MAX_OUTCOME_VALUE_JPY, Engagement, Introduction, IntroductionEvent, Outcome, Recommendation
 from matching.selectors import CANDIDATE, REQUESTER, conflict_exists, introduction_sides, is_own_candidate
-from opportunities.models import Status
+from opportunities.models import Opportunity, Status
 
 State = Introduction.State
 SYSTEM = "system"
@@ -186,7 +186,10 @@ def _require_request_room(introduction: Introduction) -> None:
     query_model = type(introduction.query)
     query_model.objects.select_for_update().filter(pk=introduction.query.pk).values_list("pk", flat=True).first()
     limit = conf.max_open_requests()
-    open_requests = Introduction.objects.filter(query_key=introduction.query_key, status__in=LIMITED_STATES).count()
+    # Only the owner's own requests count: SMEs that said they were interested do not use up its room.
+    open_requests = Introduction.objects.filter(
+        query_key=introduction.query_key, status__in=LIMITED_STATES, initiated_by=REQUESTER
+    ).count()
     if open_requests >= limit:
         raise ApplicationError(
             _(
@@ -219,6 +222,50 @@ def introduction_request(*, actor: User, introduction: Introduction, message: st
 
 
 @transaction.atomic
+def opportunity_interest(*, actor: User, opportunity: Opportunity, message: str = "") -> Introduction:
+    """An SME tells a buyer it wants to supply an open opportunity: a request the buyer answers.
+
+    The caller got `opportunity` through opportunities.selectors.opportunity_get, so the
+    SME may see it (restricted ones only when vetted). The same rules as a buyer's request
+    apply: not one's own, no declared conflict, vetting for restricted work.
+    """
+    sme = (
+        Organisation.objects.filter(memberships__user=actor, kind=Organisation.Kind.SME)
+        .order_by("memberships__created_at")
+        .first()
+    )
+    if sme is None:
+        raise PermissionDenied(_("Only members of an SME can answer an opportunity."))
+    if opportunity.status != Status.OPEN:
+        raise ApplicationError(_("Only open opportunities take interest."), {"code": "not_open"})
+    introduction = Introduction.objects.filter(opportunity=opportunity, organisation=sme).first()
+    if introduction is None:
+        introduction = Introduction(opportunity=opportunity, organisation=sme, status=State.PROPOSED)
+        introduction.fill_keys()
+    elif introduction.status != State.PROPOSED:
+        raise ApplicationError(
+            _("You are already in touch with this buyer about this opportunity (%(state)s).")
+            % {"state": introduction.get_status_display()},
+            {"code": "exists", "introduction": introduction.pk},
+        )
+    _require_other_side(introduction)
+    _require_vetting(introduction)
+    introduction.initiated_by = CANDIDATE
+    introduction.save()
+    _transition(
+        introduction=introduction,
+        from_states=(State.PROPOSED,),
+        to_state=State.REQUESTED,
+        actor=actor,
+        side=CANDIDATE,
+        note=message,
+        fields={"requested_by": actor, "requested_at": timezone.now(), "request_message": message},
+    )
+    introduction.refresh_from_db()
+    return introduction
+
+
+@transaction.atomic
 def recommendation_request(*, actor: User, recommendation: Recommendation, message: str = "") -> Introduction:
     introduction = introduction_propose(actor=actor, recommendation=recommendation)
     return introduction_request(actor=actor, introduction=introduction, message=message)
@@ -246,14 +293,16 @@ def recommendation_dismiss(*, actor: User, recommendation: Recommendation) -> In
 
 @transaction.atomic
 def introduction_withdraw(*, actor: User, introduction: Introduction, note: str = "") -> Introduction:
-    _require_side(actor=actor, introduction=introduction, side=REQUESTER)
+    """The side that asked takes it back (the requester, or an SME that said it was interested)."""
+    asking = introduction.initiated_by
+    _require_side(actor=actor, introduction=introduction, side=asking)
     now = timezone.now()
     _transition(
         introduction=introduction,
         from_states=OPEN_STATES,
         to_state=State.WITHDRAWN,
         actor=actor,
-        side=REQUESTER,
+        side=asking,
         note=note,
         fields={"closed_at": now},
     )
@@ -270,8 +319,9 @@ def expert_load(*, expert: ExpertProfile) -> int:
 
 @transaction.atomic
 def introduction_accept(*, actor: User, introduction: Introduction, message: str = "") -> Introduction:
-    """The candidate accepts; an expert must have capacity left (counted from acceptance on)."""
-    _require_side(actor=actor, introduction=introduction, side=CANDIDATE)
+    """The side that was asked accepts; an expert must have capacity left (counted from acceptance on)."""
+    answering = introduction.answering_side
+    _require_side(actor=actor, introduction=introduction, side=answering)
     _require_vetting(introduction)
     now = timezone.now()
     if introduction.expert_id:
@@ -293,7 +343,7 @@ def introduction_accept(*, actor: User, introduction: Introduction, message: str
         from_states=(State.REQUESTED,),
         to_state=State.ACCEPTED,
         actor=actor,
-        side=CANDIDATE,
+        side=answering,
         note=message,
         fields={"answered_at": now, "answer_message": message},
     )
@@ -310,8 +360,9 @@ def introduction_accept(*, actor: User, introduction: Introduction, message: str
 def introduction_decline(
     *, actor: User, introduction: Introduction, message: str = "", reason: str = ""
 ) -> Introduction:
-    """The candidate declines, with one of Introduction.DeclineReason (the pages require one) and a note."""
-    _require_side(actor=actor, introduction=introduction, side=CANDIDATE)
+    """The side that was asked declines, with one of Introduction.DeclineReason (pages require one) and a note."""
+    answering = introduction.answering_side
+    _require_side(actor=actor, introduction=introduction, side=answering)
     if reason and reason not in Introduction.DeclineReason.values:
         raise ApplicationError(
             _("Validation error"), extra={"fields": {"reason": [_("Choose a reason from the list.")]}}
@@ -322,7 +373,7 @@ def introduction_decline(
         from_states=(State.REQUESTED,),
         to_state=State.DECLINED,
         actor=actor,
-        side=CANDIDATE,
+        side=answering,
         note=message,
         fields={"answered_at": now, "answer_message": message, "closed_at": now, "decline_reason": reason},
     )

@@ -49,6 +49,10 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The transitions between the side that asks and the side that answers.
+ASKED_AND_ANSWERED = (State.REQUESTED, State.ACCEPTED, State.DECLINED, State.WITHDRAWN)
+
+
 def _side_users(introduction: Introduction, side: str) -> list[User]:
     if side == REQUESTER:
         org_id = introduction.query_organisation_id
@@ -192,6 +196,9 @@ def notification_send_for_event(*, event_id: int) -> list[int]:
         "introduction__organisation",
     ).get(pk=event_id)
     sides = RECIPIENTS.get(event.to_state, ())
+    if event.introduction.initiated_by == CANDIDATE and event.to_state in ASKED_AND_ANSWERED:
+        # An SME's interest in an opportunity: the buyer was asked, so the roles of the two sides swap.
+        sides = tuple(REQUESTER if side == CANDIDATE else CANDIDATE for side in sides)
     if event.to_state == State.WITHDRAWN and event.from_state == State.PROPOSED:
         sides = ()  # the candidate never heard of a proposal; nothing to tell
     if not sides:
@@ -211,7 +218,8 @@ def notification_send_reminder(*, introduction_id: int) -> list[int]:
     introduction = Introduction.objects.select_related(
         "need__organisation", "opportunity__organisation", "expert__user", "organisation"
     ).get(pk=introduction_id)
-    return _notify(introduction=introduction, sides=(CANDIDATE,), kind="reminder", key=f"reminder:{introduction_id}")
+    answering = introduction.answering_side
+    return _notify(introduction=introduction, sides=(answering,), kind="reminder", key=f"reminder:{introduction_id}")
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:

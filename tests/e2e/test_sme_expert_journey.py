@@ -44,12 +44,16 @@ def test_sme_requests_an_introduction_and_gets_the_experts_contact_once_accepted
     sme.goto("/signup/")
     expect(sme.locator("html")).to_have_attribute("lang", "ja")
     sme.locator("#id_kind").select_option("sme")
+    expect(sme.locator("#id_expert_type")).to_be_hidden()  # asked of experts only
     sme.locator("#id_organisation_name").fill("株式会社みやぎ精工")
     sme.locator("#id_full_name").fill("佐藤 花子")
     sme.locator("#id_email").fill(SME_EMAIL)
     sme.locator("#id_password").fill("kumo-no-ito-2026")
+    sme.locator("#id_password_confirm").fill("kumo-no-ito-2026")
+    sme.locator("#id_accept_terms").check()
     sme.locator("main form button[type=submit]").click()
     expect(sme.locator("main h1").first).to_have_text("株式会社みやぎ精工")
+    expect(sme.locator("#verify-email")).to_be_visible()  # until the address is confirmed
     screenshot(sme, "sme-home")
 
     # --- It raises a need from the needs page.

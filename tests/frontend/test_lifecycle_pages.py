@@ -161,7 +161,9 @@ def test_contacts_appear_only_once_accepted(
     expert_client: Client, requested: Introduction, expert_user: User, sme: Organisation
 ) -> None:
     page = _detail(expert_client, requested)
-    assert page.context["contacts"] is None and "Contact details" not in page.content.decode()
+    html = page.content.decode()
+    assert page.context["contacts"] is None and "<h2>Contact details</h2>" not in html
+    assert sme.contact_email not in html
     services.introduction_accept(actor=expert_user, introduction=requested)
     page = _detail(expert_client, requested)
     assert "Contact details" in page.content.decode() and sme.contact_email in page.content.decode()
