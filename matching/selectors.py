@@ -53,6 +53,9 @@ def introduction_list(*, user: User, filters: dict[str, Any] | None = None) -> Q
     qs = Introduction.objects.filter(_visible_q(user))
     if filters.get("state"):
         qs = qs.filter(status=filters["state"])
+    elif filters.get("hide_shortlist"):
+        # A shortlist is not an introduction yet: it lives on the need's or opportunity's page.
+        qs = qs.exclude(status__in=(Introduction.State.PROPOSED, Introduction.State.DISMISSED))
     role = filters.get("role")
     org_ids = user_organisation_ids(user=user)
     if role == REQUESTER:
@@ -163,6 +166,16 @@ def recommendation_get_for_owner(*, user: User, recommendation_id: int) -> Recom
     if rec is None:
         raise NotFound(_("Recommendation not found."))
     return rec
+
+
+def shortlist(*, query: Need | Opportunity) -> QuerySet[Introduction]:
+    """The requester's private shortlist of a query: candidates kept aside, not yet asked (caller checked access)."""
+    field = "need" if isinstance(query, Need) else "opportunity"
+    return (
+        Introduction.objects.filter(**{field: query}, status=Introduction.State.PROPOSED)
+        .select_related("expert", "organisation")
+        .order_by("rank", "id")
+    )
 
 
 def introduction_for_pair(*, query: Need | Opportunity, organisation: Organisation | None) -> Introduction | None:

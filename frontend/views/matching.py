@@ -115,7 +115,9 @@ def introduction_inbox(request: HttpRequest, persona: Persona) -> HttpResponse:
     filters = filters_from(filter_form)
     filtered = bool(filters)
     role = filters.pop("side", None) if requester else selectors.CANDIDATE
-    introductions = selectors.introduction_list(user=persona.user, filters={**filters, "role": role})
+    introductions = selectors.introduction_list(
+        user=persona.user, filters={**filters, "role": role, "hide_shortlist": True}
+    )
     page = paginate(request, introductions)
     return render(
         request,

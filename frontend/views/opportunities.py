@@ -28,6 +28,8 @@ def _shortlist(request: HttpRequest, persona: Persona, opportunity: Opportunity)
     starting point of a later request.
     """
     url = reverse("opportunity-detail", kwargs={"pk": opportunity.pk}) + "#proposals"
+    if "unshortlist" in request.POST or "ask" in request.POST:
+        return _shortlist_act(request, persona, opportunity)
     try:
         recommendation_id = int(request.POST.get("shortlist", ""))
     except ValueError:
@@ -46,6 +48,33 @@ def _shortlist(request: HttpRequest, persona: Persona, opportunity: Opportunity)
             request, gettext("%(name)s added to your shortlist.") % {"name": recommendation.candidate_name}
         )
     return redirect(url)
+
+
+def _shortlist_act(request: HttpRequest, persona: Persona, opportunity: Opportunity) -> HttpResponse:
+    """Remove a supplier from the shortlist, or ask it for an introduction."""
+    asking = "ask" in request.POST
+    try:
+        introduction_id = int(request.POST.get("ask" if asking else "unshortlist", ""))
+    except ValueError:
+        raise Http404 from None
+    introduction = or_404(matching_selectors.introduction_get, user=persona.user, introduction_id=introduction_id)
+    if introduction.opportunity_id != opportunity.pk:
+        raise Http404
+    try:
+        if asking:
+            introduction_services.introduction_request(actor=persona.user, introduction=introduction)
+        else:
+            introduction_services.introduction_dismiss(actor=persona.user, introduction=introduction)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("opportunity-detail", kwargs={"pk": opportunity.pk}) + "#shortlist")
+    if asking:
+        messages.success(
+            request, gettext("Introduction requested from %(name)s.") % {"name": introduction.candidate_name}
+        )
+        return redirect("introduction-detail", pk=introduction.pk)
+    messages.success(request, gettext("%(name)s removed from your shortlist.") % {"name": introduction.candidate_name})
+    return redirect(reverse("opportunity-detail", kwargs={"pk": opportunity.pk}) + "#shortlist")
 
 
 OPPORTUNITIES: QuerySpec[Opportunity] = QuerySpec(

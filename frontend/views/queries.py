@@ -25,6 +25,7 @@ from core.exceptions import ApplicationError
 from frontend.persona import Persona
 from frontend.views.common import View, add_service_errors, filters_from, or_404, paginate
 from frontend.views.matching import proposals_context
+from matching import selectors as matching_selectors
 from opportunities.models import Need, Opportunity, Status
 from programmes import selectors as programme_selectors
 from reference.terms import codes
@@ -108,6 +109,8 @@ def query_detail(request: HttpRequest, persona: Persona, spec: QuerySpec[Q], pk:
     if request.method == "POST" and spec.shortlist is not None:
         return spec.shortlist(request, persona, query)
     context = {"query": query, "shortlist_enabled": spec.shortlist is not None, **proposals_context(request, query)}
+    if spec.shortlist is not None:
+        context["shortlist"] = matching_selectors.shortlist(query=query)
     if isinstance(query, Need):
         show_all = request.GET.get("programmes") == "all"
         context["show_all_programmes"] = show_all
