@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ARGS ?=
 
-.PHONY: install browser demo test lint bench bench-scale bench-web bench-platform messages clean
+.PHONY: install browser demo test lint bench bench-scale bench-web bench-platform bench-load messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,9 @@ bench-web: install
 # The platform end to end on PostgreSQL + Redis: imports, index builds, API latency, re-rank, memory.
 bench-platform: install
 	$(PY) -m bench.platform $(BENCH_ARGS)
+
+bench-load: install
+	$(PY) -m bench.load $(BENCH_ARGS)
 
 # Refresh locale/ja after changing user-visible strings (needs GNU gettext).
 messages: install

@@ -521,8 +521,8 @@ class Api:
             payload = raw[:500].decode(errors="replace")
         return status, payload, elapsed
 
-    def token(self, email: str) -> str:
-        status, payload, _ = self.call("POST", "/api/v1/auth/token/", body={"username": email, "password": PASSWORD})
+    def token(self, email: str, password: str = PASSWORD) -> str:
+        status, payload, _ = self.call("POST", "/api/v1/auth/token/", body={"username": email, "password": password})
         if status != 200 or not isinstance(payload, dict) or "token" not in payload:
             raise RuntimeError(f"token for {email}: HTTP {status} {payload!r}")
         return str(payload["token"])

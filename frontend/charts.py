@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from reports.tables import Chart, Table
 
@@ -39,6 +40,38 @@ def format_value(value: Any, kind: str) -> str:
     if kind in ("int", "num") and isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+UNITS = {
+    "yen": gettext_lazy("yen"),
+    "pct": "%",
+    "hours": gettext_lazy("hours"),
+    "int": gettext_lazy("count"),
+    "num": "",
+}
+
+
+def format_tick(value: float, kind: str) -> str:
+    """An axis label: short enough for the margin (¥20,000,000 → 2,000万; 300,000,000 → 3億)."""
+    if kind == "yen":
+        if value >= 1e8:
+            return f"{value / 1e8:,.4g}億"
+        if value >= 1e4:
+            return f"{value / 1e4:,.4g}万"
+        return f"{value:,.0f}"
+    if kind == "int":
+        return f"{round(value):,}"
+    return format_value(value, kind)
+
+
+def axis_top(value: float, kind: str) -> float:
+    """The top of the y axis: a nice round number; for counts, four whole-number steps (no 1.25 ticks)."""
+    if kind == "int":
+        step = max(1, math.ceil(nice_max(value) / 4))
+        while step * 4 < value:
+            step += 1
+        return float(step * 4)
+    return nice_max(value)
 
 
 def nice_max(value: float) -> float:
@@ -94,6 +127,7 @@ class ChartView:
     width: int
     height: int
     legend: list[tuple[str, str]]
+    unit: str = ""
     empty: bool = False
     series: list[Series] = field(default_factory=list)
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
@@ -109,7 +143,7 @@ def _chart_title(table: Table, chart: Chart) -> str:
 
 
 def line_chart(table: Table, chart: Chart) -> ChartView:
-    left, right, top, bottom, height = 56, 32, 12, 40, 220
+    left, right, top, bottom, height = 72, 32, 12, 40, 220
     plot_w, plot_h = CHART_WIDTH - left - right, height - top - bottom
     months = table.values("month")
     kind = table.column(chart.columns[0]).kind
@@ -121,6 +155,7 @@ def line_chart(table: Table, chart: Chart) -> ChartView:
         width=CHART_WIDTH,
         height=height,
         legend=[(str(table.column(c).label), f"series-{i % SERIES}") for i, c in enumerate(chart.columns)],
+        unit=str(UNITS.get(kind, "")),
         empty=not any(numbers),
         plot={
             "left": left,
@@ -134,7 +169,7 @@ def line_chart(table: Table, chart: Chart) -> ChartView:
     if view.empty or not months:
         view.empty = True
         return view
-    top_value = nice_max(max(numbers))
+    top_value = axis_top(max(numbers), kind)
     n = len(months)
 
     def x(i: int) -> float:
@@ -143,7 +178,7 @@ def line_chart(table: Table, chart: Chart) -> ChartView:
     def y(v: float) -> float:
         return round(top + plot_h - v / top_value * plot_h, 1)
 
-    view.y_ticks = [(y(top_value * k / 4), format_value(top_value * k / 4, kind)) for k in range(5)]
+    view.y_ticks = [(y(top_value * k / 4), format_tick(top_value * k / 4, kind)) for k in range(5)]
     step = max(1, math.ceil(n / 12))
     view.x_labels = [(x(i), format_value(m, "month")) for i, m in enumerate(months) if i % step == 0]
     for i, column in enumerate(chart.columns):
@@ -171,8 +206,8 @@ def bar_chart(table: Table, chart: Chart) -> ChartView:
     labels = [str(row[0]) for row in table.rows]
     kinds = {c: table.column(c).kind for c in chart.columns}
     values = {c: table.values(c) for c in chart.columns}
-    # Rows without any value are left out of the chart (the table still lists them).
-    keep = [i for i in range(len(labels)) if any(values[c][i] for c in chart.columns)]
+    # Every row of the table is drawn, zeros included, so the chart and the table list the same categories.
+    keep = list(range(len(labels)))
     numbers = [float(values[c][i]) for c in chart.columns for i in keep if values[c][i] is not None]
     group_h = bar_h * len(chart.columns) + gap
     height = top * 2 + group_h * len(keep)
@@ -182,12 +217,13 @@ def bar_chart(table: Table, chart: Chart) -> ChartView:
         width=CHART_WIDTH,
         height=max(height, 1),
         legend=[(str(table.column(c).label), f"series-{i % SERIES}") for i, c in enumerate(chart.columns)],
-        empty=not keep,
+        unit=str(UNITS.get(kinds[chart.columns[0]], "")),
+        empty=not any(numbers),
         plot={"left": label_w, "top": top, "bottom": height - top, "label_x": label_w - 6},
     )
     if view.empty:
         return view
-    top_value = max(numbers) or 1.0
+    top_value = max(numbers, default=0.0) or 1.0
     for row, i in enumerate(keep):
         y0 = top + row * group_h
         full = labels[i]

@@ -333,8 +333,10 @@ def pair_features(
 
 
 def _allowed(index: Index, qb: QueryBatch, qi: int, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Hard filters: mandatory certifications (stated codes only) and the owner."""
+    """Hard filters: mandatory certifications (stated codes only), the owner, and hidden rows."""
     ok: NDArray[np.bool_] = rows != qb.owner_row[qi]
+    if index.hidden is not None:
+        ok &= ~index.hidden[rows]
     req = qb.required_certs[qi]
     if req:
         held = index.certs[rows][:, req]

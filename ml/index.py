@@ -850,6 +850,8 @@ class Index:
     word_idf: NDArray[np.float32]
     char_idf: NDArray[np.float32]
     clf: Classifier
+    # Rows that count for the corpus statistics but are never returned (a delta's background sample).
+    hidden: NDArray[np.bool_] | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> Index:

@@ -249,3 +249,37 @@ def test_saving_a_query_in_the_web_process_does_not_load_the_engine() -> None:
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
     )
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_the_delta_carries_a_hidden_background_and_returns_only_changed_profiles(
+    owner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delta of one row alone gives every word the idf of a one-document corpus (BM25 ~0.3 instead of ~14
+    for a rare word at 1M rows): unchanged profiles are built in beside it and never returned."""
+    from matching.services import index as index_services
+
+    monkeypatch.setattr(index_services, "DELTA_BACKGROUND", 150)
+    filler = ["経理の電子化を支援します。", "採用と人材育成の相談に乗ります。", "販路開拓と展示会出展の助言をします。"]
+    others = [ExpertProfileFactory(bio=filler[i % 3], user=UserFactory()) for i in range(150)]
+    rivals = [
+        ExpertProfileFactory(bio="医療機器のレーザー加工と品質管理を指導します。", user=UserFactory()) for _ in range(6)
+    ]
+    edited = ExpertProfileFactory(bio=filler[0], user=UserFactory())
+    index_build(kind="expert", reason="test")
+    expert_profile_update(
+        profile=edited,
+        data={"bio": "医療機器向けチタン製マイクロ流路チップのレーザー穴あけと極低温プラズマ接合を指導します。"},
+    )
+    need = NeedFactory(
+        organisation=owner.memberships.get().organisation,
+        title="医療機器のマイクロ流路チップにレーザー穴あけとプラズマ接合をしたい",
+        status="open",
+    )
+
+    query_rank(kind="need", query_id=need.pk)
+
+    ranked = _ranked_experts(need)
+    assert ranked[0] == edited.pk, (ranked[:5], [r.pk for r in rivals])
+    delta = index_for_ranking(kind="expert").delta
+    assert delta is not None and delta.hidden is not None and int(delta.hidden.sum()) == 150
+    assert int((~delta.hidden).sum()) == 1  # the edited profile is the delta's only returnable row

@@ -1,0 +1,327 @@
+"""Load and fault drills (issue 11): persona traffic with locust, then a dead mail server and a dead broker.
+
+    .venv/bin/python -m bench.load [--users 50] [--rate 1] [--duration 120] [--web-workers 3] [--no-drills]
+
+Everything runs on loopback against the project's own entry points:
+PostgreSQL (a fresh database, default ``tsunagu_load``), ``manage.py
+migrate`` and ``load_demo``, gunicorn (config/gunicorn.conf.py), one Celery
+worker, Redis for the broker and the shared cache (a private redis-server on
+a free port for the broker drill).
+
+1. Load: ``locust`` headless with bench/locustfile.py, ``--users`` simulated
+   people of the four demo personas, each at ``--rate`` requests per second,
+   for ``--duration`` seconds. Prints requests, failures, req/s and the
+   p50/p95/p99 latency.
+2. Drill "SMTP down": e-mail goes to a port where nothing listens; experts
+   accept 5 introduction requests through the API (each must answer 200, not
+   500); then a mail server starts and the outbox sweep runs: every
+   notification must reach it (lost = notifications never e-mailed).
+3. Drill "broker down": the broker is killed; 10 needs are posted through the
+   API (each must answer 201); the broker comes back and the sweep runs:
+   every need must get its proposals (lost = needs still waiting).
+
+Figures go to stdout and bench/out/load/RESULTS.md. Wall times depend on the
+machine's load: the header gives the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.platform import PG, PROTECTED_DBS, ROOT, Api, free_port, tail, wait_for
+
+OUT = ROOT / "bench" / "out" / "load"
+PY = sys.executable
+BIN = Path(sys.executable).parent
+DEMO_PASSWORD = "tsunagu-demo-2026"  # noqa: S105 - the documented demo logins
+
+
+class Rig:
+    """The processes of one run; all stopped at the end whatever happens."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.procs: dict[str, subprocess.Popen[Any]] = {}
+        self.broker_port = free_port()
+        self.smtp_port = free_port()
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": f"{PG}/{args.db}",
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.broker_port}/0",
+            "CACHE_URL": "redis://127.0.0.1:6379/12",
+            "ML_INDEX_ROOT": str(OUT / "index"),
+            "ML_MODEL_DIR": str(OUT / "models"),
+            "MEDIA_ROOT": str(OUT / "media"),
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            # The personas make more calls than one person would: the per-user limit is for abuse.
+            "API_THROTTLE_USER": "100000/minute",
+            "API_THROTTLE_AUTH": "100000/minute",
+            "LOGIN_FAILURE_LIMIT": "100000",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.smtp_port),
+            "EMAIL_TIMEOUT": "3",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.lines: list[str] = []
+
+    def say(self, line: str) -> None:
+        print(line, flush=True)
+        self.lines.append(line)
+
+    def start(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[Any]:
+        log = (OUT / f"{name}.log").open("w", encoding="utf-8")
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.procs[name] = proc
+        return proc
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=20)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+    def manage(self, *args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> str:
+        run = subprocess.run(
+            [PY, "manage.py", *args], cwd=ROOT, env=env or self.env, capture_output=True, text=True, timeout=timeout
+        )
+        if run.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} exited with {run.returncode}:\n{tail(run.stderr)}")
+        return run.stdout
+
+    def shell(self, code: str) -> str:
+        return self.manage("shell", "-c", code).strip()
+
+    # ----------------------------------------------------------------- services
+
+    def broker_up(self) -> None:
+        self.start("broker", ["redis-server", "--port", str(self.broker_port), "--save", "", "--appendonly", "no"])
+        wait_for("broker", lambda: _port_open(self.broker_port), timeout=30, interval=0.2)
+
+    def worker_up(self) -> None:
+        self.start("worker", [str(BIN / "celery"), "-A", "config", "worker", "-l", "WARNING", "--pool=solo", "-B"])
+        time.sleep(3)
+
+    def web_up(self) -> Api:
+        port = free_port()
+        env = {**self.env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(self.args.web_workers)}
+        self.start("web", [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi"], env=env)
+        api = Api(f"http://127.0.0.1:{port}")
+
+        def up() -> bool:
+            with contextlib.suppress(OSError):
+                return api.call("GET", "/api/v1/me/", timeout=5)[0] in (401, 403)
+            return False
+
+        wait_for("web", up, timeout=120, interval=0.3)
+        return api
+
+    def smtp_up(self) -> None:
+        # The standard library's debugging SMTP server (Python 3.11): it accepts and prints every message.
+        self.start(
+            "smtp", [PY, "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer", f"127.0.0.1:{self.smtp_port}"]
+        )
+        wait_for("mail server", lambda: _port_open(self.smtp_port), timeout=30, interval=0.2)
+
+    # ----------------------------------------------------------------- steps
+
+    def prepare(self) -> Api:
+        import psycopg
+
+        if self.args.db in PROTECTED_DBS:
+            raise SystemExit(f"refusing to use database {self.args.db!r}")
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.args.db}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{self.args.db}"')
+        shutil.rmtree(OUT / "index", ignore_errors=True)
+        self.manage("migrate", "--noinput")
+        # The demo is loaded with eager tasks (no broker needed yet), as `make demo` does.
+        self.manage("load_demo", env={**self.env, "CELERY_BROKER_URL": ""})
+        self.broker_up()
+        self.worker_up()
+        return self.web_up()
+
+    def load(self, api: Api) -> None:
+        csv_prefix = OUT / "locust"
+        env = {**self.env, "LOAD_RATE": str(self.args.rate), "LOAD_PASSWORD": DEMO_PASSWORD}
+        cmd = [
+            str(BIN / "locust"),
+            "-f",
+            "bench/locustfile.py",
+            "--headless",
+            "--users",
+            str(self.args.users),
+            "--spawn-rate",
+            str(max(1, self.args.users // 5)),
+            "--run-time",
+            f"{self.args.duration}s",
+            "--host",
+            api.base,
+            "--csv",
+            str(csv_prefix),
+            "--only-summary",
+        ]
+        started = time.monotonic()
+        run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=self.args.duration + 300)
+        (OUT / "locust.log").write_text(run.stdout + run.stderr, encoding="utf-8")
+        rows = list(csv.DictReader((OUT / "locust_stats.csv").open(encoding="utf-8")))
+        total = next(r for r in rows if r["Name"] == "Aggregated")
+        self.say(
+            f"| load | {self.args.users} people, {self.args.duration} s ({time.monotonic() - started:.0f} s wall) | "
+            f"{int(total['Request Count']):,} requests, {int(total['Failure Count'])} failed, "
+            f"{float(total['Requests/s']):.1f} req/s | p50 {total['50%']} ms, p95 {total['95%']} ms, "
+            f"p99 {total['99%']} ms |"
+        )
+        for row in rows:
+            if row["Name"] != "Aggregated":
+                self.say(
+                    f"|   {row['Type']} {row['Name']} | {int(row['Request Count']):,} | "
+                    f"p50 {row['50%']} / p95 {row['95%']} ms | {row['Failure Count']} failed |"
+                )
+
+    def unsent(self) -> int:
+        return int(
+            self.shell(
+                "from matching.models import Notification as N; print(N.objects.filter(emailed_at=None).count())"
+            )
+        )
+
+    def drill_smtp(self, api: Api) -> None:
+        """Experts accept requests while the mail server is down; then it comes back and the sweep runs."""
+        # Five waiting requests whose experts have logins; their passwords set to the demo's for the drill.
+        pairs = json.loads(
+            self.shell(
+                "import json; from matching.models import Introduction as I; "
+                "rows = list(I.objects.filter(status='requested', expert__user__isnull=False)"
+                ".select_related('expert__user')[:5]); "
+                f"[(r.expert.user.set_password({DEMO_PASSWORD!r}), r.expert.user.save()) for r in rows]; "
+                "print(json.dumps([[r.pk, r.expert.user.email] for r in rows]))"
+            )
+        )
+        statuses = []
+        for pk, email in pairs:
+            token = api.token(email, password=DEMO_PASSWORD)
+            statuses.append(api.call("POST", f"/api/v1/introductions/{pk}/accept/", token=token, body={})[0])
+        unsent = self.unsent()
+        self.smtp_up()
+        started = time.monotonic()
+        self.shell(
+            "from datetime import timedelta; from django.utils import timezone; "
+            "from matching.services.notifications import notifications_sweep; "
+            "print(notifications_sweep(now=timezone.now() + timedelta(minutes=5)))"
+        )
+        recovered = time.monotonic() - started
+        left = self.unsent()
+        self.say(
+            f"| drill: SMTP down | {len(statuses)} accepts answered {sorted(set(statuses))} | "
+            f"{unsent} e-mails waiting while down, {left} lost after the sweep | recovered in {recovered:.1f} s |"
+        )
+
+    def drill_broker(self, api: Api) -> None:
+        """The broker dies; SMEs post needs; it comes back and the sweep re-sends what was lost."""
+        token = api.token("sme@demo.tsunagu.jp", password=DEMO_PASSWORD)
+        self.stop("broker", signal.SIGKILL)
+        statuses, ids = [], []
+        for i in range(10):
+            status, payload, _ = api.call(
+                "POST",
+                "/api/v1/needs/",
+                token=token,
+                body={"title": f"検査工程の自動化 {i}", "description": "目視検査を画像検査にしたい", "status": "open"},
+            )
+            statuses.append(status)
+            if status == 201:
+                ids.append(payload["id"])
+        self.broker_up()
+        self.stop("worker")
+        self.worker_up()
+        started = time.monotonic()
+        self.shell(
+            "from datetime import timedelta; from django.utils import timezone; "
+            "from matching.services.scheduling import pending_sweep; from opportunities.models import Need; "
+            f"Need.objects.filter(pk__in={ids!r}).update(updated_at=timezone.now() - timedelta(minutes=11)); "
+            "print(pending_sweep())"
+        )
+
+        def ready() -> bool:
+            left = int(
+                self.shell(
+                    "from opportunities.models import Need; "
+                    f"print(Need.objects.filter(pk__in={ids!r}).exclude(recommendations_status='ready').count())"
+                )
+            )
+            return left == 0
+
+        with contextlib.suppress(TimeoutError):
+            wait_for("needs ranked after the broker came back", ready, timeout=120, interval=1.0)
+        recovered = time.monotonic() - started
+        left = self.shell(
+            "from opportunities.models import Need; "
+            f"print(Need.objects.filter(pk__in={ids!r}).exclude(recommendations_status='ready').count())"
+        )
+        self.say(
+            f"| drill: broker down | {len(statuses)} needs posted, answers {sorted(set(statuses))} | "
+            f"{left} lost (not ranked) after the sweep | recovered in {recovered:.1f} s |"
+        )
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=1.0, help="requests per second per simulated person")
+    parser.add_argument("--duration", type=int, default=120)
+    parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--db", default="tsunagu_load")
+    parser.add_argument("--no-drills", action="store_true")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    rig = Rig(args)
+    rig.say(f"load average at start: {os.getloadavg()[0]:.2f}")
+    try:
+        api = rig.prepare()
+        rig.say("| step | what | result | latency / recovery |")
+        rig.say("|---|---|---|---|")
+        rig.load(api)
+        if not args.no_drills:
+            rig.drill_smtp(api)
+            rig.drill_broker(api)
+    finally:
+        rig.stop_all()
+        (OUT / "RESULTS.md").write_text("\n".join(rig.lines) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
