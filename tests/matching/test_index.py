@@ -260,7 +260,8 @@ def test_the_delta_carries_a_hidden_background_and_returns_only_changed_profiles
 
     monkeypatch.setattr(index_services, "DELTA_BACKGROUND", 150)
     filler = ["経理の電子化を支援します。", "採用と人材育成の相談に乗ります。", "販路開拓と展示会出展の助言をします。"]
-    others = [ExpertProfileFactory(bio=filler[i % 3], user=UserFactory()) for i in range(150)]
+    for i in range(150):
+        ExpertProfileFactory(bio=filler[i % 3], user=UserFactory())
     rivals = [
         ExpertProfileFactory(bio="医療機器のレーザー加工と品質管理を指導します。", user=UserFactory()) for _ in range(6)
     ]
