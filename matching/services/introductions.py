@@ -209,16 +209,21 @@ def introduction_request(*, actor: User, introduction: Introduction, message: st
     _require_other_side(introduction)
     _require_vetting(introduction)
     _require_request_room(introduction)
+    _ask(introduction, actor=actor, side=REQUESTER, message=message)
+    return introduction
+
+
+def _ask(introduction: Introduction, *, actor: User, side: str, message: str) -> None:
+    """Proposed → requested: the asking side (`side`) sends its message; the other side will answer."""
     _transition(
         introduction=introduction,
         from_states=(State.PROPOSED,),
         to_state=State.REQUESTED,
         actor=actor,
-        side=REQUESTER,
+        side=side,
         note=message,
         fields={"requested_by": actor, "requested_at": timezone.now(), "request_message": message},
     )
-    return introduction
 
 
 @transaction.atomic
@@ -252,15 +257,7 @@ def opportunity_interest(*, actor: User, opportunity: Opportunity, message: str 
     _require_vetting(introduction)
     introduction.initiated_by = CANDIDATE
     introduction.save()
-    _transition(
-        introduction=introduction,
-        from_states=(State.PROPOSED,),
-        to_state=State.REQUESTED,
-        actor=actor,
-        side=CANDIDATE,
-        note=message,
-        fields={"requested_by": actor, "requested_at": timezone.now(), "request_message": message},
-    )
+    _ask(introduction, actor=actor, side=CANDIDATE, message=message)
     introduction.refresh_from_db()
     return introduction
 
