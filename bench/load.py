@@ -114,7 +114,9 @@ class Rig:
         return run.stdout
 
     def shell(self, code: str) -> str:
-        return self.manage("shell", "-c", code).strip()
+        """Run Python in `manage.py shell`; returns the last line printed (anything else is log noise)."""
+        lines = self.manage("shell", "-c", code).strip().splitlines()
+        return lines[-1] if lines else ""
 
     # ----------------------------------------------------------------- services
 

@@ -102,12 +102,12 @@ class Buyer(Persona):
 
     @task(2)
     def opportunities(self) -> None:
-        self.remember("opportunity", self.api("/api/v1/opportunities/", "/api/v1/opportunities/"))
+        self.remember("opportunity", self.api("/api/v1/opportunities/?mine=true", "/api/v1/opportunities/?mine="))
 
     @task(4)
     def suppliers(self) -> None:
         ids = self.ids.get("opportunity") or self.remember(
-            "opportunity", self.api("/api/v1/opportunities/", "/api/v1/opportunities/")
+            "opportunity", self.api("/api/v1/opportunities/?mine=true", "/api/v1/opportunities/?mine=")
         )
         if ids:
             opportunity = random.choice(ids)
