@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -29,7 +32,19 @@ SKIPPED_PATHS = ("/api/v1/auth/token/", "/api/v1/auth/tokens/")
 
 
 @pytest.fixture
-def api_schema(db: Any) -> Any:
+def api_schema(db: Any) -> Iterator[Any]:
+    # Like Django's test client: the WSGI handler would close the database connection after each
+    # request, which on PostgreSQL ends the test's transaction.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield _schema()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _schema() -> Any:
     spec = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
     schema = schemathesis.openapi.from_dict(spec)
     schema.app = get_wsgi_application()

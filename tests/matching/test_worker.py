@@ -25,6 +25,7 @@ from tests.factories import ExpertProfileFactory, MembershipFactory, NeedFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.getenv("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
+WORKER_APP_NAME = "tsunagu-test-worker"
 
 
 def _redis_up() -> bool:
@@ -60,6 +61,8 @@ class Worker:
             "DATABASE_URL": _db_url(),
             "CELERY_BROKER_URL": BROKER,
             "PYTHONPATH": str(ROOT),
+            # libpq names the worker's sessions, so the fixture below ends only those.
+            "PGAPPNAME": WORKER_APP_NAME,
             **env,
         }
         cmd = [
@@ -129,11 +132,13 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     for worker in started:
         worker.stop()
     # A killed worker's database session can outlive its process for a moment; end it here so that
-    # dropping the test database at the end of the run does not find it still in use.
+    # dropping the test database at the end of the run does not find it still in use. Only the
+    # workers' sessions: the live server of the browser tests holds one of its own in this process.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = %s",
+            [WORKER_APP_NAME],
         )
 
 
