@@ -86,7 +86,8 @@ def bureau_scope_for_user(*, user: User) -> BureauScope:
 
 # --- Individual records: organisations to vet -------------------------------------------------------------------
 
-AWAITING = (Organisation.Vetting.PENDING, Organisation.Vetting.NONE)
+# "Awaiting a decision": organisations that asked to be vetted. Those that never asked are under "none".
+AWAITING = (Organisation.Vetting.PENDING,)
 
 
 def _vettable(scope: BureauScope) -> QuerySet[Organisation]:

@@ -132,6 +132,13 @@ def _scope_and_filters(
 @require_GET
 def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
     scope, form, f = _scope_and_filters(request, persona, request.GET)
+    if "until" in form.errors:
+        # A reversed period has no figures: say what to fix instead of showing some other period's.
+        return render(
+            request,
+            "frontend/bureau/dashboard_invalid.html",
+            {"persona": persona, "scope": scope, "filter_form": form, "tab": "dashboard"},
+        )
     data = {section: metrics.section_data(section, f) for section in metrics.SECTIONS}
     sections = [
         {

@@ -458,10 +458,12 @@ def test_owners_vet_organisations_in_their_region(bureau_owner_client: Client, b
     response = bureau_owner_client.get(reverse("bureau-vetting"))
     assert response.status_code == 200
     names = [o.name for o in response.context["page"].object_list]
-    assert names == ["みちのく防衛部品株式会社", "株式会社仙台試作"]  # pending first; Kyushu and vetted left out
+    assert names == ["みちのく防衛部品株式会社"]  # those that asked; Kyushu, vetted and never-asked left out
     assert [o.name for o in response.context["page"].object_list] == names
-    searched = bureau_owner_client.get(reverse("bureau-vetting"), {"q": "仙台"}).context["page"].object_list
-    assert [o.name for o in searched] == ["株式会社仙台試作"]
+    never_asked = bureau_owner_client.get(reverse("bureau-vetting"), {"status": "none"}).context["page"].object_list
+    assert [o.name for o in never_asked] == ["株式会社仙台試作"]
+    searched = bureau_owner_client.get(reverse("bureau-vetting"), {"q": "仙台", "status": "all"})
+    assert [o.name for o in searched.context["page"].object_list] == ["株式会社仙台試作"]
 
     url = reverse("bureau-vetting-decide", args=[pending.pk])
     response = bureau_owner_client.post(url, {"decision": "vetted", "next": "/bureau/vetting/?q=x"})
@@ -542,3 +544,10 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(
     assert len(small.captured_queries) <= 60
     with django_assert_max_num_queries(12):
         assert client.get(reverse("bureau-vetting")).status_code == 200
+
+
+def test_a_reversed_period_shows_the_error_and_no_figures(bureau_client: Client) -> None:
+    response = bureau_client.get(reverse("bureau-dashboard"), {"since": "2026-06-01", "until": "2026-01-01"})
+    assert response.status_code == 200
+    assert "until" in response.context["filter_form"].errors
+    assert "kpis" not in response.context and 'role="alert"' in response.content.decode()
