@@ -242,9 +242,9 @@ class Organisation(models.Model):
     @property
     def size_class_label(self) -> str:
         labels = {
-            "small": _("Small enterprise (小規模)"),
-            "sme": _("SME (中小)"),
-            "large": _("Mid-tier / large (中堅・大)"),
+            "small": _("Small enterprise"),
+            "sme": _("SME"),
+            "large": _("Mid-tier / large"),
         }
         return str(labels.get(self.size_class or "", _("Unknown")))
 

@@ -27,7 +27,7 @@ from reference.jurisdictions import jurisdiction_choices
 
 class SignupForm(forms.Form):
     KIND_CHOICES = [
-        ("sme", _("SME (中小企業)")),
+        ("sme", _("SME")),
         ("buyer", _("Buyer (growth-sector company)")),
         ("expert", _("Expert (イノベP, DX coordinator, adviser…)")),
         ("support_org", _("Support organisation")),

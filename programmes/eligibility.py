@@ -80,8 +80,8 @@ def _labels(section: str, codes: list[str]) -> str:
 
 
 SIZE_LABELS = {
-    "small": gettext_lazy("small business (小規模事業者)"),
-    "sme": gettext_lazy("SME (中小企業)"),
+    "small": gettext_lazy("small business"),
+    "sme": gettext_lazy("SME"),
     "large": gettext_lazy("large enterprise"),
 }
 PARTNER_LABELS = {
