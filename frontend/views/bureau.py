@@ -140,13 +140,16 @@ def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
             {"persona": persona, "scope": scope, "filter_form": form, "tab": "dashboard"},
         )
     data = {section: metrics.section_data(section, f) for section in metrics.SECTIONS}
+    # One section per page when asked (?section=funnel): a page that reads, and prints, as a brief.
+    only = request.GET.get("section", "")
+    shown = [only] if only in metrics.SECTIONS else list(metrics.SECTIONS)
     sections = [
         {
             "key": section,
             "title": tables.SECTION_TITLES[section],
             "tables": [table_view(t) for t in tables.section_tables(section, f, data[section]) if not t.records],
         }
-        for section in metrics.SECTIONS
+        for section in shown
     ]
     uncovered = table_view(tables.uncovered_needs_table(f, limit=20)) if scope.can_see_records else None
     funnel = {s["stage"]: s for s in data["funnel"]["stages"]}
@@ -175,6 +178,8 @@ def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
             "hidden_filters": [(k, form.data.get(k, "")) for k in FILTER_FIELDS if form.data.get(k)],
             "jobs": report_selectors.export_job_recent(user=persona.user),
             "tab": "dashboard",
+            "section_titles": [(key, tables.SECTION_TITLES[key]) for key in metrics.SECTIONS],
+            "current_section": only if only in metrics.SECTIONS else "",
         },
     )
 

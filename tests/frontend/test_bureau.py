@@ -551,3 +551,14 @@ def test_a_reversed_period_shows_the_error_and_no_figures(bureau_client: Client)
     assert response.status_code == 200
     assert "until" in response.context["filter_form"].errors
     assert "kpis" not in response.context and 'role="alert"' in response.content.decode()
+
+
+def test_one_section_per_page_reads_as_a_brief(bureau_client: Client) -> None:
+    whole = bureau_client.get(reverse("bureau-dashboard")).content.decode()
+    only = bureau_client.get(reverse("bureau-dashboard"), {"section": "funnel"})
+    html = only.content.decode()
+    assert only.status_code == 200 and [s["key"] for s in only.context["sections"]] == ["funnel"]
+    assert html.count('class="card metric-section"') == 1 < whole.count('class="card metric-section"')
+    assert 'aria-current="page">' in html and "data-print" in html
+    unknown = bureau_client.get(reverse("bureau-dashboard"), {"section": "nope"})
+    assert len(unknown.context["sections"]) == whole.count('class="card metric-section"')

@@ -30,3 +30,12 @@
     });
   }
 })();
+
+// "Print this page" buttons (bureau dashboard): shown only where JavaScript can print.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();
