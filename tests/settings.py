@@ -13,7 +13,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-secret-" + "k" * 40)
 from config.settings import *  # noqa: F403
 
 # Each test process (xdist worker) builds its candidate indexes in a directory of its own.
-ML_INDEX_ROOT = Path(tempfile.mkdtemp(prefix="tsunagu-index-"))
+# A test that starts several workers gives them one shared root instead (TEST_ML_INDEX_ROOT).
+ML_INDEX_ROOT = Path(os.environ.get("TEST_ML_INDEX_ROOT") or tempfile.mkdtemp(prefix="tsunagu-index-"))
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from accounts.models import Organisation
 from config.celery import app
 from matching.models import IndexVersion, Recommendation, RefreshJob
+from matching.services.index import index_build
 from matching.services.scheduling import refresh_schedule
 from opportunities.models import Need
 from opportunities.services import need_create
@@ -181,3 +182,33 @@ def test_it_reruns_a_refresh_killed_mid_task_and_writes_once(broker: str, worker
     assert job.attempts == 2  # ran again after the crash
     recs = list(Recommendation.objects.filter(need=need).values_list("candidate_key", flat=True))
     assert sorted(recs) == sorted(f"expert:{e.pk}" for e in experts)  # each pair exactly once
+
+
+def test_two_workers_rank_against_one_shared_index_version(
+    broker: str, workers: Any, settings: Any, tmp_path: Path
+) -> None:
+    """Scale-out: several workers read the same index version from a shared root; none builds its own."""
+    shared = tmp_path / "shared-index"
+    settings.ML_INDEX_ROOT = shared
+    experts = [ExpertProfileFactory() for _ in range(3)]
+    version = index_build(kind="expert", reason="shared")
+    assert Path(version.path).is_relative_to(shared)
+    pair = [workers(broker, name, TEST_ML_INDEX_ROOT=str(shared)) for name in ("left", "right")]
+    for worker in pair:
+        _wait(lambda w=worker: " ready." in w.log.read_text(errors="replace"), 60, "the worker", worker.log)
+    owner = MembershipFactory(organisation=OrganisationFactory(kind=Organisation.Kind.SME)).user
+
+    with transaction.atomic():  # the twelve rankings are sent together, on commit
+        needs = [need_create(actor=owner, data={"title": f"生産管理のDX {i}", "status": "open"}) for i in range(12)]
+
+    ids = [n.pk for n in needs]
+    _wait(
+        lambda: Need.objects.filter(pk__in=ids, recommendations_status="ready").count() == len(ids),
+        90,
+        "twelve rankings",
+        pair[0].log,
+    )
+    done = [w.log.read_text(errors="replace").count("Task matching.query_rank[") for w in pair]
+    assert all(count >= 1 for count in done), done  # both workers served rankings
+    assert IndexVersion.objects.filter(kind="expert").count() == 1  # from the one shared version
+    assert {r.expert_id for r in Recommendation.objects.filter(need_id=ids[0])} == {e.pk for e in experts}
