@@ -140,18 +140,32 @@ def recommendation_list(*, query: Need | Opportunity) -> QuerySet[Recommendation
     rows were written: a rejection or a new conflict takes effect at once.
     """
     field = "need" if isinstance(query, Need) else "opportunity"
-    owner_id = query.organisation_id
     qs = Recommendation.objects.filter(**{field: query}, is_current=True)
-    if isinstance(query, Opportunity) and query.restricted:
-        qs = qs.filter(Q(organisation__isnull=True) | Q(organisation__vetting_status=Organisation.Vetting.VETTED))
-    declared_by_owner = ConflictOfInterest.objects.filter(declared_by_organisation_id=owner_id)
-    qs = qs.exclude(expert__conflicts__organisation_id=owner_id)
-    qs = qs.exclude(organisation__declared_conflicts__organisation_id=owner_id)
+    return (
+        shown_to_owners(qs, owner_ids=[query.organisation_id])
+        .select_related("expert", "organisation")
+        .order_by("rank", "id")
+    )
+
+
+def shown_to_owners(qs: QuerySet[Recommendation], *, owner_ids: list[int]) -> QuerySet[Recommendation]:
+    """The recommendations a query's owners may see: the read-time rules, for one query or many."""
+    # Restricted opportunities: organisations vetted by the bureau only.
+    qs = qs.filter(
+        Q(opportunity__isnull=True)
+        | Q(opportunity__restricted=False)
+        | Q(organisation__isnull=True)
+        | Q(organisation__vetting_status=Organisation.Vetting.VETTED)
+    )
+    declared_by_owner = ConflictOfInterest.objects.filter(declared_by_organisation_id__in=owner_ids)
+    qs = qs.exclude(expert__conflicts__organisation_id__in=owner_ids)
+    qs = qs.exclude(organisation__declared_conflicts__organisation_id__in=owner_ids)
     qs = qs.exclude(organisation_id__in=declared_by_owner.values("organisation_id"))
     # Never oneself: an expert who belongs to the query's organisation (member or affiliated).
-    qs = qs.exclude(expert__organisation_id=owner_id).exclude(expert__user__memberships__organisation_id=owner_id)
-    qs = qs.exclude(expert__erased_at__isnull=False)  # an erased account is never proposed again
-    return qs.select_related("expert", "organisation").order_by("rank", "id")
+    qs = qs.exclude(expert__organisation_id__in=owner_ids).exclude(
+        expert__user__memberships__organisation_id__in=owner_ids
+    )
+    return qs.exclude(expert__erased_at__isnull=False)  # an erased account is never proposed again
 
 
 def recommendation_get_for_owner(*, user: User, recommendation_id: int) -> Recommendation:
@@ -401,9 +415,12 @@ def todo_for_buyer(*, user: User) -> BuyerTodo:
     mine = Introduction.objects.filter(_requester_q(org_ids))
     # "New" proposals: current recommendations the buyer has not acted on (no introduction for the pair yet).
     acted_on = Introduction.objects.filter(query_key=OuterRef("query_key"), candidate_key=OuterRef("candidate_key"))
-    new_proposals = Recommendation.objects.filter(
-        opportunity__organisation_id__in=org_ids, opportunity__status=Status.OPEN, is_current=True
-    ).exclude(Exists(acted_on))
+    new_proposals = shown_to_owners(
+        Recommendation.objects.filter(
+            opportunity__organisation_id__in=org_ids, opportunity__status=Status.OPEN, is_current=True
+        ).exclude(Exists(acted_on)),
+        owner_ids=org_ids,
+    )
     per_opportunity = new_proposals.values("opportunity_id").annotate(n=Count("id")).order_by("-n", "-opportunity_id")
     top = list(per_opportunity[:HOME_LIST_SIZE])
     opportunities = Opportunity.objects.in_bulk([row["opportunity_id"] for row in top])

@@ -123,3 +123,21 @@ def test_it_runs_a_fixed_number_of_queries(
         selectors.todo_for_buyer(user=buyer)
     with django_assert_max_num_queries(4):
         selectors.todo_for_expert(expert=expert)
+
+
+def test_the_buyer_s_new_proposals_follow_the_read_time_rules(buyer: User, buyer_org: Organisation) -> None:
+    from matching.models import ConflictOfInterest
+
+    open_one = OpportunityFactory(organisation=buyer_org, status="open")
+    restricted = OpportunityFactory(organisation=buyer_org, status="open", restricted=True)
+    fine, conflicted, unvetted = (OrganisationFactory(kind="sme") for _ in range(3))
+    recommend(open_one, fine)
+    recommend(open_one, conflicted, rank=2)
+    recommend(restricted, unvetted)
+    ConflictOfInterest.objects.create(declared_by_organisation=buyer_org, organisation=conflicted, created_by=buyer)
+
+    todo = selectors.todo_for_buyer(user=buyer)
+
+    # Only what the opportunity pages would show counts: the conflict and the unvetted firm do not.
+    assert todo.opportunities_with_new_proposals == [(open_one, 1)]
+    assert todo.opportunities_with_new_proposals_count == 1
