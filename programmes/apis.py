@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -19,12 +17,13 @@ from rest_framework.views import APIView
 from accounts.api import ActorApiMixin
 from core.api.pagination import Pagination
 from core.api.views import paginated_response
-from core.exceptions import ApplicationError, NotFound
+from core.exceptions import NotFound
 from matching import selectors as matching_selectors
 from opportunities import selectors as opportunity_selectors
 from programmes import selectors, services
 from programmes.eligibility import Eligibility
 from programmes.models import PaidEngagement
+from programmes.statements import parse_month, statement_csv
 
 
 class RoundSerializer(serializers.Serializer[Any]):
@@ -239,25 +238,5 @@ class StatementApi(ActorApiMixin, APIView):
         if expert is None:
             raise NotFound(_("Only experts have statements."))
         month = parse_month(request.query_params.get("month", ""))
-        return statement_csv(selectors.statement_rows(month=month, expert=expert), f"statement-{month:%Y-%m}.csv")
-
-
-def parse_month(value: str) -> dt.date:
-    if not value:
-        return dt.date.today().replace(day=1)
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        raise ApplicationError(
-            _("Validation error"), extra={"fields": {"month": [_("Use the form YYYY-MM.")]}}
-        ) from None
-
-
-def statement_csv(rows: Any, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel opens UTF-8 CSV with Japanese correctly only with a BOM
-    writer = csv.writer(response)
-    writer.writerow(selectors.STATEMENT_COLUMNS)
-    writer.writerows(rows)
-    return response
+        rows = selectors.statement_rows(month=month, expert=expert)
+        return statement_csv(rows, f"statement-{month:%Y-%m}.csv", selectors.STATEMENT_COLUMNS)

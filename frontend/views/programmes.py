@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -21,6 +20,7 @@ from frontend.persona import Persona
 from frontend.views.common import add_service_errors, or_404, paginate, persona_required
 from matching import selectors as matching_selectors
 from programmes import selectors, services
+from programmes.statements import parse_month, statement_csv
 
 takes_part_required = persona_required(lambda p: p.expert is not None or p.is_sme)
 bureau_or_staff_required = persona_required(lambda p: p.is_bureau)
@@ -131,19 +131,9 @@ def work_entry_decide(request: HttpRequest, persona: Persona, pk: int, action: s
 
 def _month(request: HttpRequest) -> dt.date:
     try:
-        return dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
-def _csv(rows: Any, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel reads UTF-8 Japanese correctly only with a BOM
-    writer = csv.writer(response)
-    writer.writerow([str(label) for label in STATEMENT_HEADERS])
-    writer.writerows(rows)
-    return response
+        return parse_month(request.GET.get("month", ""))
+    except ApplicationError:
+        return timezone.localdate().replace(day=1)  # a page falls back to this month
 
 
 STATEMENT_HEADERS = (
@@ -166,7 +156,7 @@ STATEMENT_HEADERS = (
 def expert_statement(request: HttpRequest, persona: Persona) -> HttpResponse:
     month = _month(request)
     rows = selectors.statement_rows(month=month, expert=persona.expert)
-    return _csv(rows, f"statement-{month:%Y-%m}.csv")
+    return statement_csv(rows, f"statement-{month:%Y-%m}.csv", STATEMENT_HEADERS)
 
 
 @bureau_or_staff_required
@@ -174,7 +164,8 @@ def expert_statement(request: HttpRequest, persona: Persona) -> HttpResponse:
 def programme_statement(request: HttpRequest, persona: Persona, code: str) -> HttpResponse:
     programme = or_404(selectors.programme_get, code=code)
     month = _month(request)
-    return _csv(selectors.statement_rows(month=month, programme=programme), f"{code}-{month:%Y-%m}.csv")
+    rows = selectors.statement_rows(month=month, programme=programme)
+    return statement_csv(rows, f"{code}-{month:%Y-%m}.csv", STATEMENT_HEADERS)
 
 
 @bureau_or_staff_required
