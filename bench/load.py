@@ -1,17 +1,20 @@
-"""Load and fault drills (issue 11): persona traffic with locust, then a dead mail server and a dead broker.
+"""Load and fault drills (issue 11): persona traffic, then mail server, broker, database and worker failures.
 
     .venv/bin/python -m bench.load [--users 50] [--rate 1] [--duration 120] [--web-workers 3] [--no-drills]
 
-Everything runs on loopback against the project's own entry points:
-PostgreSQL (a fresh database, default ``tsunagu_load``), ``manage.py
-migrate`` and ``load_demo``, gunicorn (config/gunicorn.conf.py), one Celery
-worker, Redis for the broker and the shared cache (a private redis-server on
-a free port for the broker drill).
+Everything runs on loopback against the project's own entry points: a
+PostgreSQL 15 cluster of the bench's own (initdb on a free port, so the
+restart drill never touches the machine's server; the machine's server when
+not run as root), ``manage.py migrate`` and ``load_demo``, gunicorn
+(config/gunicorn.conf.py), one Celery worker, Redis for the broker and the
+shared cache (a private redis-server on a free port for the broker drill).
 
 1. Load: ``locust`` headless with bench/locustfile.py, ``--users`` simulated
-   people of the four demo personas, each at ``--rate`` requests per second,
-   for ``--duration`` seconds. Prints requests, failures, req/s and the
-   p50/p95/p99 latency.
+   people of the four demo personas, each at ``--rate`` requests per second.
+   They arrive over ``--ramp`` seconds (each logs in once: a password hash
+   of about 0.3 s of CPU), then the statistics are reset and traffic runs for
+   ``--duration`` seconds: the figures are the sustained rate. Prints
+   requests, failures, req/s and the p50/p95/p99 latency.
 2. Drill "SMTP down": e-mail goes to a port where nothing listens; experts
    accept 5 introduction requests through the API (each must answer 200, not
    500); then a mail server starts and the outbox sweep runs: every
@@ -19,6 +22,15 @@ a free port for the broker drill).
 3. Drill "broker down": the broker is killed; 10 needs are posted through the
    API (each must answer 201); the broker comes back and the sweep runs:
    every need must get its proposals (lost = needs still waiting).
+4. Drill "PostgreSQL restart": an SME posts needs without pause while the
+   database restarts (``pg_ctl restart -m fast``). Every request must answer
+   201 or 503 (never 500); lost = a need answered 201 that is not in the
+   database, or one that never gets its proposals; recovery = from the
+   database being back to the next 201.
+5. Drill "worker killed": a market re-rank and 10 new needs are queued, and
+   the worker's whole process group is killed (SIGKILL) while it works; a new
+   worker starts and the sweep runs as it would 40 minutes later: lost =
+   needs without proposals, groups never re-ranked.
 
 Figures go to stdout and bench/out/load/RESULTS.md. Wall times depend on the
 machine's load: the header gives the load average.
@@ -36,6 +48,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -48,6 +62,44 @@ BIN = Path(sys.executable).parent
 DEMO_PASSWORD = "tsunagu-demo-2026"  # noqa: S105 - the documented demo logins
 
 
+class PrivatePostgres:
+    """A throw-away PostgreSQL cluster on a free port: the restart drill must not restart the machine's server."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="tsunagu-load-pg-"))
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}"
+
+    @classmethod
+    def possible(cls) -> bool:
+        # initdb and pg_ctl refuse to run as root: they run as the postgres account through runuser.
+        return os.geteuid() == 0 and (cls.BIN / "initdb").exists() and shutil.which("runuser") is not None
+
+    def _run(self, *args: str) -> None:
+        # Output to a file, not a pipe: the server that pg_ctl starts keeps its inherited descriptors open.
+        with (OUT / "postgres-ctl.log").open("a", encoding="utf-8") as log:
+            subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, stdout=log, stderr=log, timeout=180)
+
+    def start(self) -> None:
+        shutil.chown(self.dir, "postgres", "postgres")
+        data = str(self.dir / "data")
+        self._run(str(self.BIN / "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        self._run(str(self.BIN / "pg_ctl"), "-D", data, "-l", str(self.dir / "log"), "-w", "-o", options, "start")
+
+    def restart(self) -> None:
+        # -m fast: open sessions are cut, as in a failover or a minor-version upgrade.
+        data, log = str(self.dir / "data"), str(self.dir / "log")
+        self._run(str(self.BIN / "pg_ctl"), "-D", data, "-l", log, "-m", "fast", "-w", "restart")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            self._run(str(self.BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Rig:
     """The processes of one run; all stopped at the end whatever happens."""
 
@@ -56,10 +108,14 @@ class Rig:
         self.procs: dict[str, subprocess.Popen[Any]] = {}
         self.broker_port = free_port()
         self.smtp_port = free_port()
+        self.pg = PrivatePostgres() if PrivatePostgres.possible() and not args.machine_postgres else None
+        self.pg_url = self.pg.url if self.pg else PG
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": f"{PG}/{args.db}",
+            "DATABASE_URL": f"{self.pg_url}/{args.db}",
+            # As in production behind gunicorn: one connection per web process, checked before reuse.
+            "DB_CONN_MAX_AGE": "60",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.broker_port}/0",
             "CACHE_URL": "redis://127.0.0.1:6379/12",
             "ML_INDEX_ROOT": str(OUT / "index"),
@@ -104,6 +160,8 @@ class Rig:
     def stop_all(self) -> None:
         for name in list(self.procs):
             self.stop(name)
+        if self.pg is not None:
+            self.pg.stop()
 
     def manage(self, *args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> str:
         run = subprocess.run(
@@ -156,7 +214,9 @@ class Rig:
 
         if self.args.db in PROTECTED_DBS:
             raise SystemExit(f"refusing to use database {self.args.db!r}")
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if self.pg is not None:
+            self.pg.start()
+        with psycopg.connect(f"{self.pg_url}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.args.db}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.args.db}"')
         shutil.rmtree(OUT / "index", ignore_errors=True)
@@ -178,9 +238,10 @@ class Rig:
             "--users",
             str(self.args.users),
             "--spawn-rate",
-            str(max(1, self.args.users // 5)),
+            str(max(0.1, self.args.users / max(1, self.args.ramp))),
+            "--reset-stats",
             "--run-time",
-            f"{self.args.duration}s",
+            f"{self.args.duration + self.args.ramp}s",
             "--host",
             api.base,
             "--csv",
@@ -193,7 +254,8 @@ class Rig:
         rows = list(csv.DictReader((OUT / "locust_stats.csv").open(encoding="utf-8")))
         total = next(r for r in rows if r["Name"] == "Aggregated")
         self.say(
-            f"| load | {self.args.users} people, {self.args.duration} s ({time.monotonic() - started:.0f} s wall) | "
+            f"| load | {self.args.users} people, {self.args.duration} s after a {self.args.ramp} s ramp "
+            f"({time.monotonic() - started:.0f} s wall) | "
             f"{int(total['Request Count']):,} requests, {int(total['Failure Count'])} failed, "
             f"{float(total['Requests/s']):.1f} req/s | p50 {total['50%']} ms, p95 {total['95%']} ms, "
             f"p99 {total['99%']} ms |"
@@ -243,51 +305,149 @@ class Rig:
             f"{unsent} e-mails waiting while down, {left} lost after the sweep | recovered in {recovered:.1f} s |"
         )
 
-    def drill_broker(self, api: Api) -> None:
-        """The broker dies; SMEs post needs; it comes back and the sweep re-sends what was lost."""
-        token = api.token("sme@demo.tsunagu.jp", password=DEMO_PASSWORD)
-        self.stop("broker", signal.SIGKILL)
-        statuses, ids = [], []
-        for i in range(10):
+    def post_need(self, api: Api, token: str, i: int, timeout: float = 30.0) -> tuple[int, int | None]:
+        """(HTTP status, need id) of one posted need; status 0 when the connection itself failed."""
+        try:
             status, payload, _ = api.call(
                 "POST",
                 "/api/v1/needs/",
                 token=token,
                 body={"title": f"検査工程の自動化 {i}", "description": "目視検査を画像検査にしたい", "status": "open"},
+                timeout=timeout,
             )
-            statuses.append(status)
-            if status == 201:
-                ids.append(payload["id"])
+        except OSError:
+            return 0, None
+        return status, payload["id"] if status == 201 and isinstance(payload, dict) else None
+
+    def sweep(self, *, minutes: int) -> str:
+        """The periodic sweep as it would run `minutes` from now (the rankings it re-sends look that old)."""
+        return self.shell(
+            "from datetime import timedelta; from django.utils import timezone; "
+            "from matching.services.scheduling import pending_sweep; "
+            f"print(pending_sweep(now=timezone.now() + timedelta(minutes={minutes})))"
+        )
+
+    def not_ranked(self, ids: list[int]) -> int:
+        return int(
+            self.shell(
+                "from opportunities.models import Need; "
+                f"print(Need.objects.filter(pk__in={ids!r}).exclude(recommendations_status='ready').count())"
+            )
+        )
+
+    def wait_ranked(self, ids: list[int], what: str, timeout: float = 180) -> tuple[int, float]:
+        """(needs still without proposals, seconds waited)."""
+        started = time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            wait_for(what, lambda: self.not_ranked(ids) == 0, timeout=timeout, interval=1.0)
+        return self.not_ranked(ids), time.monotonic() - started
+
+    def drill_broker(self, api: Api) -> None:
+        """The broker dies; SMEs post needs; it comes back and the sweep re-sends what was lost."""
+        token = api.token("sme@demo.tsunagu.jp", password=DEMO_PASSWORD)
+        self.stop("broker", signal.SIGKILL)
+        posted = [self.post_need(api, token, i) for i in range(10)]
+        ids = [pk for _status, pk in posted if pk is not None]
         self.broker_up()
         self.stop("worker")
         self.worker_up()
         started = time.monotonic()
-        self.shell(
-            "from datetime import timedelta; from django.utils import timezone; "
-            "from matching.services.scheduling import pending_sweep; from opportunities.models import Need; "
-            f"Need.objects.filter(pk__in={ids!r}).update(updated_at=timezone.now() - timedelta(minutes=11)); "
-            "print(pending_sweep())"
+        self.sweep(minutes=11)
+        left, _waited = self.wait_ranked(ids, "needs ranked after the broker came back")
+        self.say(
+            f"| drill: broker down | {len(posted)} needs posted, answers {sorted({s for s, _ in posted})} | "
+            f"{left} lost (not ranked) after the sweep | recovered in {time.monotonic() - started:.1f} s |"
         )
 
-        def ready() -> bool:
-            left = int(
-                self.shell(
-                    "from opportunities.models import Need; "
-                    f"print(Need.objects.filter(pk__in={ids!r}).exclude(recommendations_status='ready').count())"
-                )
+    def drill_postgres(self, api: Api) -> None:
+        """An SME keeps posting needs while PostgreSQL restarts: 201 or 503, nothing acknowledged and lost."""
+        if self.pg is None:
+            self.say("| drill: PostgreSQL restart | skipped: needs root for a private cluster (initdb, pg_ctl) | | |")
+            return
+        token = api.token("sme@demo.tsunagu.jp", password=DEMO_PASSWORD)
+        answers: list[tuple[float, int, int | None]] = []
+        done = threading.Event()
+
+        def writer() -> None:
+            i = 0
+            while not done.is_set():
+                status, pk = self.post_need(api, token, 100 + i, timeout=15)
+                answers.append((time.monotonic(), status, pk))
+                i += 1
+                time.sleep(0.05)
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        time.sleep(3)
+        down = time.monotonic()
+        self.pg.restart()
+        back = time.monotonic()
+        time.sleep(8)
+        done.set()
+        thread.join()
+        acknowledged = [pk for _t, status, pk in answers if status == 201 and pk is not None]
+        stored = int(
+            self.shell(
+                f"from opportunities.models import Need; print(Need.objects.filter(pk__in={acknowledged!r}).count())"
             )
-            return left == 0
+        )
+        first_after = next((t for t, status, _pk in answers if status == 201 and t > back), None)
+        recovery = f"{first_after - back:.1f} s" if first_after is not None else "never"
+        statuses: dict[int, int] = {}
+        for _t, status, _pk in answers:
+            statuses[status] = statuses.get(status, 0) + 1
+        left, waited = self.wait_ranked(acknowledged, "needs ranked after the restart")
+        self.say(
+            f"| drill: PostgreSQL restart ({back - down:.1f} s down) | {len(answers)} needs posted, answers "
+            f"{dict(sorted(statuses.items()))} (0 = connection refused) | {len(acknowledged) - stored} of "
+            f"{len(acknowledged)} acknowledged needs missing, {left} without proposals after {waited:.0f} s | "
+            f"next 201 {recovery} after the database was back |"
+        )
+
+    def drill_worker(self, api: Api) -> None:
+        """The worker is killed mid-work; a new one starts; the sweep re-sends and re-runs what died with it."""
+        token = api.token("sme@demo.tsunagu.jp", password=DEMO_PASSWORD)
+        jobs = self.shell(
+            "from matching.services.scheduling import recommendations_refresh_all; "
+            "print(','.join(str(j.pk) for j in recommendations_refresh_all(reason='drill')))"
+        )
+        posted = [self.post_need(api, token, 200 + i) for i in range(10)]
+        ids = [pk for _status, pk in posted if pk is not None]
+
+        def busy() -> bool:
+            state = self.shell(
+                "from matching.models import RefreshJob; "
+                f"print(RefreshJob.objects.filter(pk__in=[{jobs}], state='running').exists())"
+            )
+            return state == "True"
 
         with contextlib.suppress(TimeoutError):
-            wait_for("needs ranked after the broker came back", ready, timeout=120, interval=1.0)
-        recovered = time.monotonic() - started
-        left = self.shell(
-            "from opportunities.models import Need; "
-            f"print(Need.objects.filter(pk__in={ids!r}).exclude(recommendations_status='ready').count())"
-        )
+            wait_for("a market re-rank running", busy, timeout=60, interval=0.2)
+        self.stop("worker", signal.SIGKILL)
+        waiting_then = self.not_ranked(ids)
+        self.worker_up()
+        started = time.monotonic()
+        # 40 minutes on: past the sweep's wait for lost rankings and a dead refresh's time limit.
+        self.sweep(minutes=40)
+        left, _waited = self.wait_ranked(ids, "needs ranked after the worker was replaced")
+
+        def regrouped() -> bool:
+            return (
+                self.shell(
+                    "from matching.models import RefreshJob; from matching.services.scheduling import GROUPS; "
+                    f"done = RefreshJob.objects.filter(state='done', pk__gt=min([{jobs}])); "
+                    "print(all(done.filter(kind=k, target=t).exists() for k, t in GROUPS))"
+                )
+                == "True"
+            )
+
+        with contextlib.suppress(TimeoutError):
+            wait_for("every group re-ranked", regrouped, timeout=300, interval=2.0)
+        groups = "all groups re-ranked" if regrouped() else "some group never re-ranked"
         self.say(
-            f"| drill: broker down | {len(statuses)} needs posted, answers {sorted(set(statuses))} | "
-            f"{left} lost (not ranked) after the sweep | recovered in {recovered:.1f} s |"
+            f"| drill: worker killed (SIGKILL, mid re-rank) | {len(posted)} needs posted, answers "
+            f"{sorted({s for s, _ in posted})}; {waiting_then} waiting when killed | {left} lost (not ranked), "
+            f"{groups} | recovered in {time.monotonic() - started:.1f} s |"
         )
 
 
@@ -303,7 +463,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rate", type=float, default=1.0, help="requests per second per simulated person")
-    parser.add_argument("--duration", type=int, default=120)
+    parser.add_argument("--duration", type=int, default=120, help="seconds measured, after the ramp")
+    parser.add_argument("--ramp", type=int, default=25, help="seconds over which the people arrive and log in")
+    parser.add_argument(
+        "--machine-postgres", action="store_true", help="use the machine's PostgreSQL (no restart drill)"
+    )
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--db", default="tsunagu_load")
     parser.add_argument("--no-drills", action="store_true")
@@ -319,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_drills:
             rig.drill_smtp(api)
             rig.drill_broker(api)
+            rig.drill_postgres(api)
+            rig.drill_worker(api)
     finally:
         rig.stop_all()
         (OUT / "RESULTS.md").write_text("\n".join(rig.lines) + "\n", encoding="utf-8")

@@ -170,6 +170,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", "0"),
+        # With persistent connections, a database restart would otherwise fail the first
+        # request on every stale connection: check it (one cheap round trip) before reuse.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -315,6 +318,8 @@ MATCHING_EXPIRY_DAYS = envint("MATCHING_EXPIRY_DAYS", "14")
 MATCHING_MAX_OPEN_REQUESTS = envint("MATCHING_MAX_OPEN_REQUESTS", "3")
 # Route matching tasks to their own workers (empty: Celery's default queue).
 MATCHING_TASK_QUEUE = os.getenv("MATCHING_TASK_QUEUE", "")
+# Seconds the bureau dashboard's figures are reused (the page says when they were computed); 0: always fresh.
+BUREAU_FIGURES_MAX_AGE = envint("BUREAU_FIGURES_MAX_AGE", "60")
 
 LOGGING = {
     "version": 1,

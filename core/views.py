@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sys
 import tempfile
 from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
 from django.db import connection
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -85,8 +89,33 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+# Seconds a client is asked to wait when the database is out of reach (a restart takes a few).
+RETRY_AFTER_SECONDS = 5
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: the API's error format under /api/, the site's page elsewhere."""
+    """handler500: the API's error format under /api/, the site's page elsewhere.
+
+    A database that cannot be reached (restart, failover, too many connections)
+    is a temporary state, not a bug: 503 with Retry-After, so clients and load
+    balancers retry instead of reporting a failure. Nothing was written: the
+    request's transaction never committed.
+    """
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return _unavailable(request)
     if _is_api(request):
         return JsonResponse({"message": str(exceptions.APIException.default_detail), "extra": {}}, status=500)
     return defaults.server_error(request)
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        response: HttpResponse = JsonResponse(
+            {"message": _("The service is briefly unavailable. Please try again in a few seconds."), "extra": {}},
+            status=503,
+        )
+    else:
+        # Rendered without a request or context processors, like 500.html: the database is down.
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

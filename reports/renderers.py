@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from matching.metrics import Filters
+from matching.metrics import Filters, section_data_recent
 from reports.tables import SECTION_TITLES, Label, Table, section_tables
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -108,8 +108,8 @@ def tables_xlsx(sheets: list[tuple[Label, list[Table]]], f: Filters) -> bytes:
 
 
 def section_file(section: str, f: Filters, fmt: str) -> tuple[bytes, str, str]:
-    """(content, content type, file name) of one section's export."""
-    tables = section_tables(section, f)
+    """(content, content type, file name) of one section's export: the same figures the dashboard shows."""
+    tables = section_tables(section, f, section_data_recent(section, f)[0])
     stamp = timezone.localdate().strftime("%Y%m%d")
     if fmt == "csv":
         return tables_csv(tables, f), "text/csv; charset=utf-8", f"tsunagu-{section}-{stamp}.csv"

@@ -16,7 +16,7 @@ from tests.factories import ExpertProfileFactory, MembershipFactory, Organisatio
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles() -> None:
-    """Start every test with empty API throttle counters (they live in the locmem cache).
+    """Start every test with empty API throttle counters and no cached dashboard figures (the locmem cache).
 
     Every test client comes from 127.0.0.1, so without this the sign-up and token
     requests of earlier tests in the same worker would count against later ones.

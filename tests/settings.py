@@ -19,6 +19,8 @@ ML_INDEX_ROOT = Path(os.environ.get("TEST_ML_INDEX_ROOT") or tempfile.mkdtemp(pr
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests change the data and read the dashboard again at once; tests/frontend/test_bureau.py turns the reuse on.
+BUREAU_FIGURES_MAX_AGE = 0
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LANGUAGE_CODE = "ja"

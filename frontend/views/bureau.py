@@ -139,7 +139,8 @@ def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
             "frontend/bureau/dashboard_invalid.html",
             {"persona": persona, "scope": scope, "filter_form": form, "tab": "dashboard"},
         )
-    data = {section: metrics.section_data(section, f) for section in metrics.SECTIONS}
+    recent = {section: metrics.section_data_recent(section, f) for section in metrics.SECTIONS}
+    data = {section: figures for section, (figures, _computed) in recent.items()}
     # One section per page when asked (?section=funnel): a page that reads, and prints, as a brief.
     only = request.GET.get("section", "")
     shown = [only] if only in metrics.SECTIONS else list(metrics.SECTIONS)
@@ -180,6 +181,7 @@ def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
             "tab": "dashboard",
             "section_titles": [(key, tables.SECTION_TITLES[key]) for key in metrics.SECTIONS],
             "current_section": only if only in metrics.SECTIONS else "",
+            "computed_at": min(computed for _figures, computed in recent.values()),
         },
     )
 

@@ -73,7 +73,7 @@ def recommendations_refresh_all(*, reason: str = "periodic") -> list[RefreshJob]
 
 
 def pending_sweep(*, now: Any = None) -> dict[str, int]:
-    """Re-send rankings and group refreshes lost on the way; close refreshes whose worker died.
+    """Re-send rankings and group refreshes lost on the way; close refreshes whose worker died and re-run them.
 
     Re-sending is safe: query_rank is idempotent. Without this, a page whose
     ranking message was lost would say "being computed" for ever.
@@ -97,11 +97,18 @@ def pending_sweep(*, now: Any = None) -> dict[str, int]:
     for pk in waiting:
         # Idempotent: the job's state makes a second copy of the message a no-op.
         task_send("matching.recommendations_refresh", queue=conf.task_queue(), job_id=pk)
-    died = RefreshJob.objects.filter(
-        Q(state=RefreshJob.State.RUNNING, started_at__lt=now - RUNNING_GIVE_UP_AFTER)
-    ).update(
+    died = list(
+        RefreshJob.objects.filter(
+            Q(state=RefreshJob.State.RUNNING, started_at__lt=now - RUNNING_GIVE_UP_AFTER)
+        ).values_list("pk", "kind", "target")[:SWEEP_BATCH]
+    )
+    RefreshJob.objects.filter(pk__in=[pk for pk, _kind, _target in died], state=RefreshJob.State.RUNNING).update(
         state=RefreshJob.State.FAILED,
         error="The worker stopped before finishing (past the task's time limit).",
         finished_at=now,
     )
-    return {"resent": resent, "refreshes_resent": len(waiting), "failed_jobs": died}
+    # The group's proposals are still as old as before the dead run: re-rank it now rather than at
+    # the next periodic refresh (its message may sit unacknowledged in the broker for hours).
+    for kind, target in sorted({(kind, target) for _pk, kind, target in died}):
+        refresh_schedule(kind=kind, target=target, reason="re-run: the worker died")
+    return {"resent": resent, "refreshes_resent": len(waiting), "failed_jobs": len(died)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.utils import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
@@ -15,4 +16,15 @@ def boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("boom")
 
 
-urlpatterns = [path("api/v1/boom/", boom), path("boom/", boom), *project_urlpatterns]
+def database_down(request: HttpRequest) -> HttpResponse:
+    # What psycopg raises (wrapped by Django) while PostgreSQL restarts.
+    raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+
+urlpatterns = [
+    path("api/v1/boom/", boom),
+    path("boom/", boom),
+    path("api/v1/database-down/", database_down),
+    path("database-down/", database_down),
+    *project_urlpatterns,
+]

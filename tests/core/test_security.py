@@ -74,6 +74,21 @@ def test_it_answers_api_server_errors_in_the_error_format() -> None:
     assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
 
 
+@pytest.mark.urls("tests.core.boom_urls")
+def test_it_answers_503_with_retry_after_while_the_database_is_out_of_reach() -> None:
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/database-down/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert set(response.json()) == {"message", "extra"}
+    assert "5432" not in response.content.decode()
+    page = client.get("/database-down/")
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    assert "503" in page.content.decode() and "5432" not in page.content.decode()
+    # Any other failure stays a 500.
+    assert client.get("/api/v1/boom/").status_code == 500
+
+
 def test_it_reports_health_without_login(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200

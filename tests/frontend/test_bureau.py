@@ -245,6 +245,27 @@ def test_the_funnel_follows_introductions_through_their_states(bureau_client: Cl
     assert summary["Share expired unanswered"][0] == "33.3"
 
 
+def test_the_dashboard_reuses_its_figures_for_a_while_and_its_export_agrees(
+    bureau_client: Client, market: dict[str, Any], settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    settings.BUREAU_FIGURES_MAX_AGE = 60
+    need = market["miyagi_need"]
+    introduce(need, market["dx"])
+    page = bureau_client.get(reverse("bureau-dashboard"))
+    assert "Figures as of" in page.content.decode()
+    assert funnel_counts(bureau_client)["proposed"] == 1
+
+    # A new proposal within the minute: the page and its export still agree on the earlier figure.
+    introduce(need, ExpertProfileFactory())
+    assert funnel_counts(bureau_client)["proposed"] == 1
+    assert funnel_counts(bureau_client, sector="semiconductor")["proposed"] == 2  # other filters: computed now
+
+    cache.clear()  # what expiry does
+    assert funnel_counts(bureau_client)["proposed"] == 2
+
+
 def test_filters_narrow_the_numbers(bureau_client: Client, market: dict[str, Any]) -> None:
     introduce(market["miyagi_need"], market["dx"], State.REQUESTED)  # semiconductor, DX coordinator
     other_need = NeedFactory(organisation=market["miyagi_sme"], prefecture="02")  # Aomori, no sector

@@ -194,7 +194,9 @@ def test_a_market_rerank_written_in_chunks_keeps_ids_and_marks_dropped_rows(
     assert all(n.recommendations_status == RecommendationsStatus.READY for n in Need.objects.filter(pk__in=ids))
 
 
-def test_the_sweep_resends_a_lost_ranking_and_fails_a_dead_refresh(owner: User) -> None:
+def test_the_sweep_resends_a_lost_ranking_and_fails_and_reruns_a_dead_refresh(
+    owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
     from datetime import timedelta
 
     from matching.models import RefreshJob
@@ -206,7 +208,10 @@ def test_the_sweep_resends_a_lost_ranking_and_fails_a_dead_refresh(owner: User) 
     Need.objects.filter(pk=need.pk).update(recommendations_status=RecommendationsStatus.PENDING, updated_at=long_ago)
     fresh = NeedFactory(organisation=need.organisation, title="溶接", status="open")
     Need.objects.filter(pk=fresh.pk).update(recommendations_status=RecommendationsStatus.PENDING)
-    dead = RefreshJob.objects.create(kind="need", target="expert", state=RefreshJob.State.RUNNING, started_at=long_ago)
+    # A group that ranks no need (re-ranking need→expert would rank `fresh` too).
+    dead = RefreshJob.objects.create(
+        kind="opportunity", target="sme", state=RefreshJob.State.RUNNING, started_at=long_ago
+    )
     alive = RefreshJob.objects.create(
         kind="need", target="buyer", state=RefreshJob.State.RUNNING, started_at=timezone.now()
     )
@@ -216,7 +221,8 @@ def test_the_sweep_resends_a_lost_ranking_and_fails_a_dead_refresh(owner: User) 
     RefreshJob.objects.filter(pk=lost.pk).update(created_at=long_ago)
 
     # Eager Celery: the re-sent ranking and refresh run at once.
-    assert pending_sweep() == {"resent": 1, "refreshes_resent": 1, "failed_jobs": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pending_sweep() == {"resent": 1, "refreshes_resent": 1, "failed_jobs": 1}
 
     need.refresh_from_db()
     fresh.refresh_from_db()
@@ -225,6 +231,8 @@ def test_the_sweep_resends_a_lost_ranking_and_fails_a_dead_refresh(owner: User) 
     dead.refresh_from_db()
     alive.refresh_from_db()
     assert dead.state == RefreshJob.State.FAILED and "time limit" in dead.error
+    rerun = RefreshJob.objects.filter(kind="opportunity", target="sme").exclude(pk=dead.pk).get()
+    assert rerun.state == RefreshJob.State.DONE and "worker died" in rerun.reason
     assert alive.state == RefreshJob.State.RUNNING
     lost.refresh_from_db()
     assert lost.state == RefreshJob.State.DONE
