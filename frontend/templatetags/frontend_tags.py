@@ -19,6 +19,19 @@ def site_nav(context: dict[str, Any]) -> dict[str, Any]:
 
 
 @register.simple_tag(takes_context=True)
+def unread_notifications(context: dict[str, Any]) -> int:
+    """{% unread_notifications as n %}: the navigation's unread count, for the menu toggle of narrow screens.
+
+    The same (cached) count as the navigation's own badge, and 0 for personas without notifications.
+    """
+    request = context.get("request")
+    persona = get_persona(request) if request is not None else None
+    if persona is None:
+        return 0
+    return next((item.badge() for item in persona.nav if item.badge is not None), 0)
+
+
+@register.simple_tag(takes_context=True)
 def sees_suppliers(context: dict[str, Any]) -> bool:
     """{% sees_suppliers as can_link %}: whether to link candidate names to the supplier pages."""
     request = context.get("request")

@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, expect, sync_playwright
 except ImportError:  # pragma: no cover - the dev extra installs it
     sync_playwright = None  # type: ignore[assignment]
 else:
@@ -152,17 +152,19 @@ def _browser_session() -> Generator[_BrowserHolder]:
 def new_context(
     request: pytest.FixtureRequest, _browser_session: _BrowserHolder, live_server: Any
 ) -> Generator[Callable[..., BrowserContext]]:
-    """Factory of fresh browser contexts (one per person), Japanese unless told otherwise."""
+    """Factory of fresh browser contexts (one per person), Japanese and 1280 px wide unless told otherwise."""
     contexts: list[BrowserContext] = []
     browser = _browser_session.get()  # (re)started on first use
 
-    def make(locale: str = "ja-JP", *, bypass_csp: bool = False) -> BrowserContext:
+    def make(
+        locale: str = "ja-JP", *, bypass_csp: bool = False, viewport: ViewportSize | None = None
+    ) -> BrowserContext:
         # bypass_csp: only for injecting test tools (axe-core) that our Content-Security-Policy would refuse.
         context = browser.new_context(
             base_url=live_server.url,
             locale=locale,
             accept_downloads=True,
-            viewport={"width": 1280, "height": 900},
+            viewport=viewport or {"width": 1280, "height": 900},
             bypass_csp=bypass_csp,
         )
         context.set_default_timeout(TIMEOUT_MS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from accounts.models import ExpertProfile, Membership, Organisation, User
 from matching.models import Introduction
@@ -25,13 +25,19 @@ from tests.frontend.html_text import english_phrases, visible_text
 PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 
 
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}  # new_context's default
+# Below this width (site.css) the header menu folds behind the "Menu" toggle.
+FOLDED_MENU_MAX_WIDTH = 640
+
+
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Log in through the login form and wait until the header shows the user."""
+    """Log in through the login form and wait until the header holds the user (folded away on a phone)."""
     page.goto("/accounts/login/")
     page.locator("#id_username").fill(email)
     page.locator("#id_password").fill(password)
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("header .user-name")).to_be_visible()
+    expect(page.locator("header .user-name")).to_be_attached()
 
 
 def submit(page: Page) -> None:
@@ -39,10 +45,35 @@ def submit(page: Page) -> None:
     page.locator("main form.stacked button[type=submit]").first.click()
 
 
+def menu_is_folded(page: Page) -> bool:
+    """Whether the page is narrow enough for the header menu to fold behind its toggle."""
+    size = page.viewport_size
+    return size is not None and size["width"] <= FOLDED_MENU_MAX_WIDTH
+
+
+def open_menu(page: Page) -> None:
+    """On a phone, unfold the header menu with its toggle (and check that it says so); on a wide screen, nothing."""
+    if not menu_is_folded(page):
+        return
+    toggle = page.locator("header .menu-toggle")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#site-menu")).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#site-menu")).to_be_visible()
+
+
 def nav(page: Page, path: str) -> None:
-    """Follow the header navigation link to `path` (e.g. "/needs/")."""
-    page.locator(f'header nav a[href="{path}"]').click()
-    expect(page).to_have_url(re.compile(re.escape(path) + r"(\?.*)?$"))
+    """Follow the header link to `path` (e.g. "/needs/"), through the menu toggle on a phone."""
+    open_menu(page)
+    page.locator(f'#site-menu a[href="{path}"]').click()
+    expect(page).to_have_url(re.compile(r"^\w+://[^/]+" + re.escape(path) + r"(\?[^#]*)?(#.*)?$"))
+
+
+def assert_fits(page: Page, where: str = "") -> None:
+    """The page does not scroll sideways: nothing in it is wider than the viewport."""
+    scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert scroll <= client, f"{where or page.url} scrolls sideways at {client} px: {scroll} > {client}"
 
 
 # --------------------------------------------------------------------------- the market
@@ -51,7 +82,7 @@ def nav(page: Page, path: str) -> None:
 def expert(
     *, email: str, name: str, prefecture: str, skills: Iterable[str], regions: Iterable[str], **extra: object
 ) -> ExpertProfile:
-    profile: ExpertProfile = ExpertProfileFactory(
+    profile: ExpertProfile = ExpertProfileFactory.create(
         user=UserFactory(email=email, full_name=name),
         name=name,
         prefecture=prefecture,
@@ -73,7 +104,9 @@ def organisation(
     certifications: Iterable[str] = (),
     **extra: object,
 ) -> tuple[Organisation, User]:
-    org: Organisation = OrganisationFactory(kind=kind, name=name, prefecture=prefecture, contact_email=email, **extra)
+    org: Organisation = OrganisationFactory.create(
+        kind=kind, name=name, prefecture=prefecture, contact_email=email, **extra
+    )
     set_terms(
         org,
         {
@@ -82,7 +115,7 @@ def organisation(
             "certifications": ("certifications", list(certifications)),
         },
     )
-    user = MembershipFactory(organisation=org, role=Membership.Role.OWNER, user__email=email).user
+    user = MembershipFactory.create(organisation=org, role=Membership.Role.OWNER, user__email=email).user
     return org, user
 
 
@@ -111,12 +144,12 @@ def main_pages_world() -> dict[str, list[str]]:
         kind="bureau", name="東北経済産業局", email="bureau@tohoku.example.jp", corporate_number=None
     )
     Membership.objects.filter(user=bureau_user).update(role=Membership.Role.OWNER)
-    need = NeedFactory(organisation=sme, title=LONG_TITLE)
+    need = NeedFactory.create(organisation=sme, title=LONG_TITLE)
     recommend(need, dx)
-    introduction = IntroductionFactory(
+    introduction = IntroductionFactory.create(
         query=need, candidate=dx, status=Introduction.State.REQUESTED, request_message="ご相談させてください。" * 8
     )
-    opportunity = OpportunityFactory(
+    opportunity = OpportunityFactory.create(
         organisation=buyer, title="半導体製造装置部品の精密加工先募集（SUS304、月産500個）"
     )
     recommend(opportunity, sme)

@@ -7,25 +7,14 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.support import log_in, main_pages_world, organisation
+from tests.e2e.support import PHONE, assert_fits, log_in, main_pages_world, organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
-
-
-def _fits(page: Page, path: str, screenshot: Callable[[Page, str], object], name: str) -> None:
-    page.goto(path)
-    expect(page.locator("main")).to_be_visible()
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{path} scrolls sideways at 390 px: {width[0]} > {width[1]}"
-    screenshot(page, f"mobile-{name}")
-
 
 def _phone(new_context: Callable[..., BrowserContext], email: str) -> Page:
-    page = new_context().new_page()
-    log_in(page, email)  # at desktop width: log_in waits for the user's name in the (then unfolded) header
-    page.set_viewport_size(PHONE)
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, email)
     return page
 
 
@@ -37,7 +26,10 @@ def test_the_main_pages_fit_a_phone(
         page = _phone(new_context, email)
         for path in paths:
             slug = path.strip("/").replace("/", "-") or "home"
-            _fits(page, path, screenshot, f"{email.split('@')[0]}-{slug}")
+            page.goto(path)
+            expect(page.locator("main")).to_be_visible()
+            assert_fits(page, path)
+            screenshot(page, f"mobile-{email.split('@')[0]}-{slug}")
         page.context.close()
 
 
