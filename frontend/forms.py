@@ -443,8 +443,17 @@ class SideFilterForm(forms.Form):
 
 
 class IntroductionListFilterForm(SideFilterForm):
-    """Side and state filters of the introductions list."""
+    """Side, turn and state filters of the introductions list."""
 
+    turn = forms.ChoiceField(
+        label=_("Whose answer"),
+        required=False,
+        choices=[
+            ALL,
+            (matching_selectors.YOURS, _("Waiting for us")),
+            (matching_selectors.THEIRS, _("Waiting for the other side")),
+        ],
+    )
     state = forms.ChoiceField(label=_("State"), required=False)
 
     def __init__(self, *args: Any, requester: bool = True, **kwargs: Any) -> None:

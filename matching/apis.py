@@ -192,6 +192,11 @@ class IntroductionListApi(ActorApiMixin, APIView):
     class FilterSerializer(serializers.Serializer[Any]):
         state = serializers.ChoiceField(choices=Introduction.State.choices, required=False)
         role = serializers.ChoiceField(choices=[selectors.REQUESTER, selectors.CANDIDATE], required=False)
+        turn = serializers.ChoiceField(
+            choices=[selectors.YOURS, selectors.THEIRS],
+            required=False,
+            help_text="Requests waiting for your answer (yours) or for the other side's (theirs).",
+        )
         need = serializers.IntegerField(required=False)
         opportunity = serializers.IntegerField(required=False)
 

@@ -22,6 +22,9 @@ from opportunities.models import Need, Opportunity, Status
 ConflictPairs = tuple[set[tuple[int, int]], set[tuple[int, int]]]
 REQUESTER = "requester"
 CANDIDATE = "candidate"
+# Whose answer a request waits for: the viewer's ("yours") or the other side's ("theirs").
+YOURS = "yours"
+THEIRS = "theirs"
 
 INTRODUCTION_RELATED = ("need__organisation", "opportunity__organisation", "expert__user", "organisation")
 
@@ -59,9 +62,11 @@ def introduction_list(*, user: User, filters: dict[str, Any] | None = None) -> Q
     role = filters.get("role")
     org_ids = user_organisation_ids(user=user)
     if role == REQUESTER:
-        qs = qs.filter(Q(need__organisation_id__in=org_ids) | Q(opportunity__organisation_id__in=org_ids))
+        qs = qs.filter(_requester_q(org_ids))
     elif role == CANDIDATE:
-        qs = qs.filter(Q(expert__user_id=user.pk) | Q(organisation_id__in=org_ids))
+        qs = qs.filter(_candidate_q(user, org_ids))
+    if filters.get("turn"):
+        qs = qs.filter(_turn_q(user, list(org_ids), turn=filters["turn"]))
     if filters.get("need"):
         qs = qs.filter(need_id=filters["need"])
     if filters.get("opportunity"):
@@ -342,8 +347,8 @@ CLOSED_STATES = (Introduction.State.COMPLETED, Introduction.State.NO_DEAL)
 class SmeTodo:
     needs_without_proposals: list[Need]  # the first HOME_LIST_SIZE, newest first
     needs_without_proposals_count: int
-    requests_waiting: int  # sent by the SME, not answered yet
-    requests_received: int  # addressed to the SME (by buyers), waiting for its answer
+    requests_waiting: int  # asked by the SME (requests to experts, offers to buyers), not answered yet
+    requests_received: int  # waiting for the SME's answer (a buyer asking it to supply)
     accepted: int  # accepted by the candidate: contact them and start the engagement
     outcomes_to_record: int
 
@@ -361,13 +366,35 @@ class BuyerTodo:
     opportunities_with_new_proposals: list[tuple[Opportunity, int]]  # (opportunity, proposals not acted on)
     opportunities_with_new_proposals_count: int
     shortlisted: int
-    requests_waiting: int
+    requests_waiting: int  # asked by the buyer, not answered yet
+    offers_received: int  # SMEs offering to supply, waiting for the buyer's answer
     accepted: int
     outcomes_to_record: int
 
 
-def _requester_q(org_ids: Sequence[int]) -> Q:
+def _requester_q(org_ids: Any) -> Q:
     return Q(need__organisation_id__in=org_ids) | Q(opportunity__organisation_id__in=org_ids)
+
+
+def _candidate_q(user: User, org_ids: Any) -> Q:
+    return Q(expert__user_id=user.pk) | Q(organisation_id__in=org_ids)
+
+
+def _turn_q(user: User, org_ids: Sequence[int], *, turn: str) -> Q:
+    """Requests waiting for the viewer's answer (YOURS) or for the other side's (THEIRS).
+
+    Usually the owner of the need or opportunity asks and the candidate answers; an
+    SME's offer to supply a buyer's opportunity is the other way round, so the side
+    alone does not say whose turn it is.
+    """
+    asked_by_owner = Q(initiated_by=REQUESTER)
+    asked_by_candidate = Q(initiated_by=CANDIDATE)
+    as_owner, as_candidate = _requester_q(org_ids), _candidate_q(user, org_ids)
+    if turn == YOURS:
+        waiting = (as_candidate & asked_by_owner) | (as_owner & asked_by_candidate)
+    else:
+        waiting = (as_owner & asked_by_owner) | (as_candidate & asked_by_candidate)
+    return Q(status=Introduction.State.REQUESTED) & waiting
 
 
 def _outcomes_missing(qs: QuerySet[Introduction], *, side: str) -> int:
@@ -388,11 +415,12 @@ def todo_for_sme(*, user: User) -> SmeTodo:
     return SmeTodo(
         needs_without_proposals=list(bare[:HOME_LIST_SIZE]),
         needs_without_proposals_count=bare.count(),
-        requests_waiting=mine.filter(status=Introduction.State.REQUESTED).count(),
-        requests_received=Introduction.objects.filter(
-            organisation_id__in=org_ids, status=Introduction.State.REQUESTED
+        requests_waiting=Introduction.objects.filter(_turn_q(user, org_ids, turn=THEIRS)).count(),
+        requests_received=Introduction.objects.filter(_turn_q(user, org_ids, turn=YOURS)).count(),
+        # Accepted on either side (its own requests, buyers' requests to it, its offers): contact and start.
+        accepted=Introduction.objects.filter(
+            _requester_q(org_ids) | _candidate_q(user, org_ids), status=Introduction.State.ACCEPTED
         ).count(),
-        accepted=mine.filter(status=Introduction.State.ACCEPTED).count(),
         outcomes_to_record=_outcomes_missing(mine, side=REQUESTER),
     )
 
@@ -428,7 +456,8 @@ def todo_for_buyer(*, user: User) -> BuyerTodo:
         opportunities_with_new_proposals=[(opportunities[row["opportunity_id"]], row["n"]) for row in top],
         opportunities_with_new_proposals_count=per_opportunity.count(),
         shortlisted=mine.filter(status=Introduction.State.PROPOSED).count(),
-        requests_waiting=mine.filter(status=Introduction.State.REQUESTED).count(),
+        requests_waiting=Introduction.objects.filter(_turn_q(user, org_ids, turn=THEIRS)).count(),
+        offers_received=Introduction.objects.filter(_turn_q(user, org_ids, turn=YOURS)).count(),
         accepted=mine.filter(status=Introduction.State.ACCEPTED).count(),
         outcomes_to_record=_outcomes_missing(mine, side=REQUESTER),
     )

@@ -326,7 +326,9 @@ def test_sme_journey(start: Callable[[str, str], Journey], device: str) -> None:
 
     # --- Record the outcome of the finished engagement, from the home page's count.
     nav(page, "/")
-    assert _todo_count(page, "件の依頼が相手の回答待ち") == "2"  # 伊藤 and 佐々木 (高橋 accepted)
+    # 伊藤 and 佐々木 (高橋 accepted), and the offer: all wait for the other side's answer, none for the SME's.
+    assert _todo_count(page, "件の依頼が相手の回答待ち") == "3"
+    expect(page.locator(".todo-list")).not_to_contain_text("あなたの回答待ち")
     assert _todo_count(page, "件の承諾済みの紹介") == "1"
     page.locator(".todo-list > li", has_text="件の成果が未記録").locator("a").click()
     page.locator("main table tr", has_text=DONE_NEED_TITLE).locator("a", has_text="成果を記録する").click()
@@ -521,6 +523,7 @@ def test_buyer_journey(start: Callable[[str, str], Journey], device: str) -> Non
     page.goto("/")
     expect(page.locator("main h1").first).to_have_text("東北セミコン株式会社")
     assert journey.badge() == "1"
+    assert _todo_count(page, "件の供給の申し出があなたの回答待ち") == "1"
     journey.step("01-home")
 
     # --- Post an opportunity through the form.

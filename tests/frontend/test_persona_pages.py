@@ -40,7 +40,7 @@ def test_it_shows_the_sme_what_needs_doing(owner_client: Client, sme: Organisati
     assert "対応が必要なこと" in html
     assert "件の依頼が相手の回答待ち" in html
     assert f'href="{reverse("need-detail", args=[bare.pk])}">{bare.title}</a>' in html
-    assert "?side=requester&amp;state=requested" in html
+    assert "?turn=theirs" in html
 
 
 def test_it_links_the_need_titles_of_the_home_table(owner_client: Client, sme: Organisation) -> None:

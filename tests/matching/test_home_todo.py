@@ -44,13 +44,20 @@ def test_it_counts_what_the_sme_has_to_do(owner: User, sme: Organisation, outsid
     Outcome.objects.create(introduction=recorded, side="requester", deal=False)
     Outcome.objects.create(introduction=done, side="candidate", deal=True)  # the other side's: still to record
     IntroductionFactory(query=OpportunityFactory(), candidate=sme, status=State.REQUESTED)  # a buyer asks the SME
+    # The SME offered to supply a buyer's opportunity: the buyer's answer is awaited, not the SME's.
+    IntroductionFactory(query=OpportunityFactory(), candidate=sme, status=State.REQUESTED, initiated_by="candidate")
+    IntroductionFactory(query=OpportunityFactory(), candidate=sme, status=State.ACCEPTED, initiated_by="candidate")
     IntroductionFactory(query=NeedFactory(organisation=OrganisationFactory()), status=State.REQUESTED)  # not ours
 
     todo = selectors.todo_for_sme(user=owner)
 
     assert todo.needs_without_proposals_count == 2
     assert {n.pk for n in todo.needs_without_proposals} == {bare.pk, stale.pk}
-    assert (todo.requests_waiting, todo.requests_received, todo.accepted, todo.outcomes_to_record) == (2, 1, 1, 1)
+    assert (todo.requests_waiting, todo.requests_received, todo.accepted, todo.outcomes_to_record) == (3, 1, 2, 1)
+    # The introductions list behind the counts' links holds the same rows.
+    yours = selectors.introduction_list(user=owner, filters={"turn": selectors.YOURS})
+    theirs = selectors.introduction_list(user=owner, filters={"turn": selectors.THEIRS})
+    assert (yours.count(), theirs.count()) == (1, 3)
     empty = selectors.todo_for_sme(user=outsider)
     assert (empty.needs_without_proposals_count, empty.requests_waiting, empty.accepted) == (0, 0, 0)
 
@@ -94,13 +101,17 @@ def test_it_counts_what_the_buyer_has_to_do(buyer: User, buyer_org: Organisation
     IntroductionFactory(query=reviewed, candidate=suppliers[1], status=State.PROPOSED)  # shortlisted: acted on
     IntroductionFactory(query=busy, candidate=suppliers[0], status=State.REQUESTED)
     IntroductionFactory(query=busy, candidate=OrganisationFactory(), status=State.ACCEPTED)
+    IntroductionFactory(query=quiet, candidate=suppliers[3], status=State.REQUESTED, initiated_by="candidate")  # offer
     recommend(OpportunityFactory(organisation=buyer_org, status="closed"), suppliers[2])  # closed: ignored
 
     todo = selectors.todo_for_buyer(user=buyer)
 
     assert [(o.pk, n) for o, n in todo.opportunities_with_new_proposals] == [(busy.pk, 3), (quiet.pk, 1)]
     assert todo.opportunities_with_new_proposals_count == 2
-    assert (todo.shortlisted, todo.requests_waiting, todo.accepted, todo.outcomes_to_record) == (1, 1, 1, 0)
+    assert (todo.shortlisted, todo.requests_waiting, todo.offers_received) == (1, 1, 1)
+    assert (todo.accepted, todo.outcomes_to_record) == (1, 0)
+    offers = selectors.introduction_list(user=buyer, filters={"turn": selectors.YOURS})
+    assert [i.candidate_key for i in offers] == [f"org:{suppliers[3].pk}"]
 
 
 def test_it_runs_a_fixed_number_of_queries(
@@ -119,7 +130,7 @@ def test_it_runs_a_fixed_number_of_queries(
         IntroductionFactory(candidate=expert, status=State.REQUESTED)
     with django_assert_max_num_queries(8):
         selectors.todo_for_sme(user=owner)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # one count per line of the home page, whatever the numbers
         selectors.todo_for_buyer(user=buyer)
     with django_assert_max_num_queries(4):
         selectors.todo_for_expert(expert=expert)
