@@ -9,7 +9,7 @@ are validated like the command line does; bad input raises
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ml.engine import rank_index
@@ -105,6 +105,38 @@ def train(
         meta = train_model(index, profiles, queries, labels, out_dir)
         del index
         return meta
+
+
+def train_on_indexes(
+    indexes: Mapping[str, Index],
+    queries: list[JSONObject],
+    labels: list[JSONObject],
+    out_dir: str | Path,
+    *,
+    data_digest: str,
+) -> JSONObject:
+    """train() on indexes already built and loaded (one per candidate kind, keyed by query target).
+
+    The platform learns on the same persistent indexes it ranks with: no
+    profiles to load, no index to build (at a million firms that was minutes
+    and gigabytes, twice: once to train, once to evaluate).
+    """
+    _check(queries, validate_query, "<queries>")
+    _check(labels, validate_label, "<labels>", unique=False)
+    return train_model(indexes, None, queries, labels, out_dir, data_digest=data_digest)
+
+
+def evaluate_on_indexes(
+    model_a_dir: str | Path | None,
+    model_b_dir: str | Path | None,
+    indexes: Mapping[str, Index],
+    queries: list[JSONObject],
+    labels: list[JSONObject],
+) -> JSONObject:
+    """evaluate() on indexes already built and loaded (see train_on_indexes)."""
+    _check(queries, validate_query, "<queries>")
+    _check(labels, validate_label, "<labels>", unique=False)
+    return evaluate_models(indexes, load_model(model_a_dir), load_model(model_b_dir), queries, labels)
 
 
 def evaluate(

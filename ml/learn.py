@@ -20,9 +20,10 @@ import pickle
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -116,9 +117,37 @@ def labels_hash(profiles: list[JSONObject], queries: list[JSONObject], labels: l
 NEGATIVES_PER_QUERY = 8
 NEGATIVE_WEIGHT = 0.5
 
+# One index holding every kind (the command line builds one from a profiles file), or the
+# platform's persistent index per candidate kind, keyed by a query's "target".
+Indexes: TypeAlias = "Index | Mapping[str, Index]"
+
+
+def index_for(indexes: Indexes, target: str) -> Index | None:
+    return indexes if isinstance(indexes, Index) else indexes.get(target)
+
+
+def _pair_features(
+    indexes: Indexes, queries: list[JSONObject], pairs: list[tuple[int, str]]
+) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+    """features_for_pairs over one index, or over each target's own index (pairs grouped by target)."""
+    if isinstance(indexes, Index):
+        return features_for_pairs(indexes, queries, pairs)
+    x = np.zeros((len(pairs), len(FEATURES)), dtype=np.float32)
+    found = np.zeros(len(pairs), dtype=bool)
+    by_target: dict[str, list[int]] = {}
+    for k, (qi, _cid) in enumerate(pairs):
+        by_target.setdefault(str(queries[qi]["target"]), []).append(k)
+    for target, ks in by_target.items():
+        index = indexes.get(target)
+        if index is None:
+            continue
+        part_x, part_found = features_for_pairs(index, queries, [pairs[k] for k in ks])
+        x[ks], found[ks] = part_x, part_found
+    return x, found
+
 
 def labelled_matrix(
-    index: Index, queries: list[JSONObject], labels: list[JSONObject], *, negatives: int = 0
+    index: Indexes, queries: list[JSONObject], labels: list[JSONObject], *, negatives: int = 0
 ) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
     """(X, y, weight, query position) for every label whose query and profile are known.
 
@@ -139,17 +168,18 @@ def labelled_matrix(
     if negatives:
         rng = np.random.default_rng(0)
         for qi, seen in sorted(labelled.items()):
-            rows = index.rows_of_kind(queries[qi]["target"])
-            if len(rows) == 0:
+            own = index_for(index, queries[qi]["target"])
+            rows = own.rows_of_kind(queries[qi]["target"]) if own is not None else np.zeros(0, np.int64)
+            if own is None or len(rows) == 0:
                 continue
             for r in rng.choice(rows, min(len(rows), negatives), replace=False):
-                cid = str(index.ids[int(r)])
+                cid = str(own.ids[int(r)])
                 if cid in seen or cid == queries[qi].get("owner"):
                     continue
                 pairs.append((qi, cid))
                 ys.append(0)
                 ws.append(NEGATIVE_WEIGHT)
-    x, found = features_for_pairs(index, queries, pairs)
+    x, found = _pair_features(index, queries, pairs)
     qs = np.array([p[0] for p in pairs], dtype=np.int64)
     return x[found], np.array(ys)[found], np.array(ws)[found], qs[found]
 
@@ -190,9 +220,18 @@ def metrics(scores: NDArray[np.float64], y: NDArray[np.int64], qs: NDArray[np.in
 
 
 def train_model(
-    index: Index, profiles: list[JSONObject], queries: list[JSONObject], labels: list[JSONObject], out_dir: str | Path
+    index: Indexes,
+    profiles: list[JSONObject] | None,
+    queries: list[JSONObject],
+    labels: list[JSONObject],
+    out_dir: str | Path,
+    *,
+    data_digest: str | None = None,
 ) -> dict[str, Any]:
     """Fit the ranker on outcome labels and write a versioned model directory.
+
+    `data_digest` names the training data when the profiles are not at hand (the
+    platform trains on its persistent indexes: their versions and the labels).
 
     A quarter of the queries (by a stable hash of their ids) is held out; the
     metrics in model.json are measured there, for the trained model and for
@@ -227,7 +266,7 @@ def train_model(
     # Refit on everything for the saved model; the held-out figures above stay
     # the honest estimate.
     est.fit(x.astype(np.float64), y, sample_weight=w)
-    digest = labels_hash(profiles, queries, labels)
+    digest = data_digest or labels_hash(profiles or [], queries, labels)
     version = time.strftime("%Y%m%d-%H%M%S") + "-" + digest[:8]
     meta: dict[str, Any] = {
         "format": MODEL_FORMAT,
@@ -257,7 +296,7 @@ def train_model(
 
 
 def evaluate_models(
-    index: Index, model_a: Model, model_b: Model, queries: list[JSONObject], labels: list[JSONObject]
+    index: Indexes, model_a: Model, model_b: Model, queries: list[JSONObject], labels: list[JSONObject]
 ) -> dict[str, Any]:
     """Compare two models on labelled pairs. ``better`` says whether B should replace A."""
     x, y, _, qs = labelled_matrix(index, queries, labels)

@@ -12,17 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 import ml.api
-from accounts.interchange import (
-    expert_interchange_id,
-    expert_to_profile,
-    experts_for_export,
-    organisation_interchange_id,
-    organisation_to_profile,
-    organisations_for_export,
-)
+from accounts.interchange import expert_interchange_id, organisation_interchange_id
 from matching import conf
 from matching.models import Introduction, ModelVersion, Outcome
-from ml.interchange import InterchangeError, validate_profile
+from matching.services.index import index_for_ranking
+from ml.index import Index
+from ml.interchange import InterchangeError
 from opportunities.interchange import (
     need_interchange_id,
     need_to_query,
@@ -65,22 +60,28 @@ def labels_export() -> list[dict[str, str]]:
     return labels
 
 
-def _corpus(labels: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    wanted = {lab["query"] for lab in labels}
-    profiles = [organisation_to_profile(o) for o in organisations_for_export()]
-    profiles += [expert_to_profile(e) for e in experts_for_export()]
-    profiles = [p for p in profiles if not validate_profile(p)]
-    queries: list[dict[str, Any]] = []
-    for need in Need.objects.select_related("organisation").prefetch_related("sectors"):
-        if need_interchange_id(need) in wanted:
-            queries.append(need_to_query(need))
-    opportunities = Opportunity.objects.select_related("organisation").prefetch_related(
-        "sectors", "required_capabilities", "required_certifications"
+def _queries() -> list[dict[str, Any]]:
+    """The needs and opportunities that have labels (answered introductions), as interchange queries."""
+    answered = Introduction.objects.filter(answered_at__isnull=False)
+    need_ids = answered.filter(need__isnull=False).values("need_id")
+    opportunity_ids = answered.filter(opportunity__isnull=False).values("opportunity_id")
+    queries = [
+        need_to_query(need)
+        for need in Need.objects.filter(pk__in=need_ids).select_related("organisation").prefetch_related("sectors")
+    ]
+    opportunities = (
+        Opportunity.objects.filter(pk__in=opportunity_ids)
+        .select_related("organisation")
+        .prefetch_related("sectors", "required_capabilities", "required_certifications")
     )
-    for opportunity in opportunities:
-        if opportunity_interchange_id(opportunity) in wanted:
-            queries.append(opportunity_to_query(opportunity))
-    return profiles, queries
+    queries += [opportunity_to_query(opportunity) for opportunity in opportunities]
+    return queries
+
+
+def _indexes(queries: list[dict[str, Any]]) -> tuple[dict[str, Index], dict[str, str]]:
+    """The active index of every candidate kind the queries target (the ones ranking uses), and their versions."""
+    loaded = {kind: index_for_ranking(kind=kind) for kind in sorted({q["target"] for q in queries})}
+    return {kind: c.main for kind, c in loaded.items()}, {kind: c.version.version for kind, c in loaded.items()}
 
 
 def _held_out(query_id: str) -> bool:
@@ -109,16 +110,20 @@ def model_train_and_promote(*, min_labels: int = MIN_LABELS) -> dict[str, Any]:
     labels = labels_export()
     if len(labels) < min_labels or len({lab["label"] == "declined" for lab in labels}) < 2:
         return {"status": "skipped", "reason": f"{len(labels)} labels, need {min_labels} of both kinds"}
-    profiles, queries = _corpus(labels)
+    queries = _queries()
+    # Learning reads the same persistent indexes as ranking: nothing to load or build.
+    indexes, versions = _indexes(queries)
     train, held = labels_split(labels)
     digest = hashlib.sha256(json.dumps(labels, sort_keys=True).encode()).hexdigest()
+    data_digest = hashlib.sha256(json.dumps([labels, versions], sort_keys=True).encode()).hexdigest()
     version = timezone.now().strftime("%Y%m%d-%H%M%S-%f") + "-" + digest[:8]
     out_dir = conf.model_dir() / version
     current = ModelVersion.objects.filter(is_active=True).first()
     current_dir = current.path if current is not None and current.path else None
     try:
-        meta = ml.api.train(profiles, queries, train, out_dir)
-        evaluation = ml.api.evaluate(current_dir, out_dir, profiles, queries, held)
+        meta = ml.api.train_on_indexes(indexes, queries, train, out_dir, data_digest=data_digest)
+        evaluation = ml.api.evaluate_on_indexes(current_dir, out_dir, indexes, queries, held)
+        evaluation["index_versions"] = versions
     except (ValueError, InterchangeError) as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
         ModelVersion.objects.create(

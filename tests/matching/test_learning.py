@@ -68,20 +68,42 @@ def test_it_promotes_a_better_model_and_refuses_a_worse_one(
     assert active_model() == (good.version, Path(good.path))
 
     # A deliberately bad model: trained on inverted labels, evaluated on the true ones.
-    real_train = ml.api.train
+    real_train = ml.api.train_on_indexes
     flip = {"accepted": "declined", "deal": "declined", "declined": "accepted"}
 
-    def train_inverted(profiles: Any, queries: Any, labels: Any, out_dir: Any, **kw: Any) -> dict[str, Any]:
+    def train_inverted(indexes: Any, queries: Any, labels: Any, out_dir: Any, **kw: Any) -> dict[str, Any]:
         inverted = [{**lab, "label": flip[lab["label"]]} for lab in labels]
-        return real_train(profiles, queries, inverted, out_dir, **kw)
+        return real_train(indexes, queries, inverted, out_dir, **kw)
 
-    monkeypatch.setattr(ml.api, "train", train_inverted)
+    monkeypatch.setattr(ml.api, "train_on_indexes", train_inverted)
     second = learning.model_train_and_promote()
     assert second["status"] == "refused", second
     bad = ModelVersion.objects.get(version=second["version"])
     assert not bad.is_active and bad.decision == "refused"
     assert bad.evaluation["b"]["auc"] < bad.evaluation["a"]["auc"]
     assert ModelVersion.objects.get(is_active=True) == good
+
+
+def test_it_learns_on_the_indexes_ranking_uses_without_building_one(
+    labelled_market: list[ExpertProfile], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matching.models import IndexVersion
+    from matching.services.index import index_build
+
+    active = index_build(kind="expert", reason="the platform's own, as ranking keeps it")
+    builds = IndexVersion.objects.count()
+
+    def no_build(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("learning built an index of its own")
+
+    monkeypatch.setattr(ml.api, "build", no_build)
+    monkeypatch.setattr(ml.api, "build_index", no_build)
+    result = learning.model_train_and_promote()
+
+    assert result["status"] == "promoted", result
+    assert IndexVersion.objects.count() == builds
+    model = ModelVersion.objects.get(version=result["version"])
+    assert model.evaluation["index_versions"] == {"expert": active.version}
 
 
 def test_it_skips_training_without_enough_labels(settings: Any, tmp_path: Path) -> None:
