@@ -44,7 +44,16 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     search_fields = ("name", "corporate_number", "external_id", "description")
     filter_horizontal = ("sectors", "capabilities", "certifications")
     # Vetting is decided on the bureau pages (who and when are recorded there), never here.
-    readonly_fields = ("size_class_label", "vetting_status", "vetted_by", "vetted_at", "created_at", "updated_at")
+    readonly_fields = (
+        "size_class_label",
+        "vetting_status",
+        "vetting_reason",
+        "vetting_note",
+        "vetted_by",
+        "vetted_at",
+        "created_at",
+        "updated_at",
+    )
     inlines = (MembershipInline,)
     list_per_page = 50
 

@@ -154,6 +154,11 @@ class OrganisationOutputSerializer(serializers.Serializer[Any]):
     contact_email = serializers.CharField()
     contact_phone = serializers.CharField()
     vetting_status = serializers.CharField()
+    # The reason for the last vetting decision, so that a rejected firm learns why (read-only). The
+    # officer's note stays internal and is never serialised.
+    vetting_reason = serializers.CharField(
+        help_text=_("Why the bureau approved or rejected the organisation (a reason code); empty when undecided.")
+    )
 
 
 class OrganisationDetailApi(ActorApiMixin, APIView):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import operator
 import secrets
 import zoneinfo
-from functools import cache
+from functools import cache, reduce
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -135,6 +136,41 @@ class IndustryDetail(models.TextChoices):
     ENTERTAINMENT = "entertainment", _("Entertainment (娯楽業)")
 
 
+class VettingReason(models.TextChoices):
+    """Why a bureau approved or rejected an organisation: a short fixed list, so decisions can be counted and explained.
+
+    The organisation may see its reason (the API shows it); the free-text note next to it stays internal.
+    """
+
+    # Approvals.
+    IDENTITY_CONFIRMED = (
+        "identity_confirmed",
+        _("Corporate number and address checked against the National Tax Agency register"),
+    )
+    KNOWN_SUPPLIER = "known_supplier", _("Track record with public bodies confirmed")
+    # Rejections.
+    IDENTITY_UNCONFIRMED = "identity_unconfirmed", _("Corporate number or address could not be confirmed")
+    NOT_ELIGIBLE = "not_eligible", _("Does not meet the opportunity programme's requirements")
+    SECURITY_CONCERN = "security_concern", _("Security or export-control concern")
+    DUPLICATE = "duplicate", _("Duplicate registration")
+    OTHER = "other", _("Other reason")
+
+
+# The reasons that fit each decision, keyed by Organisation.Vetting value (module level so that the model's
+# Meta can build its constraint from the same list). "other" needs a note, which the service enforces.
+VettingReasons = tuple[VettingReason, ...]
+VETTING_REASONS: dict[str, VettingReasons] = {
+    "vetted": (VettingReason.IDENTITY_CONFIRMED, VettingReason.KNOWN_SUPPLIER),
+    "rejected": (
+        VettingReason.IDENTITY_UNCONFIRMED,
+        VettingReason.NOT_ELIGIBLE,
+        VettingReason.SECURITY_CONCERN,
+        VettingReason.DUPLICATE,
+        VettingReason.OTHER,
+    ),
+}
+
+
 EMPLOYEES_HELP = _("Regular employees (常時使用する従業員): owners, part-time and casual staff are not counted.")
 
 
@@ -152,6 +188,8 @@ class Organisation(models.Model):
         PENDING = "pending", _("Pending")
         VETTED = "vetted", _("Vetted")
         REJECTED = "rejected", _("Rejected")
+
+    VettingReason = VettingReason
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, db_index=True)
     name = models.CharField(_("name"), max_length=200)
@@ -193,6 +231,13 @@ class Organisation(models.Model):
     vetting_status = models.CharField(
         _("vetting for restricted opportunities"), max_length=10, choices=Vetting.choices, default=Vetting.NONE
     )
+    vetting_reason = models.CharField(_("vetting reason"), max_length=20, choices=VettingReason.choices, blank=True)
+    vetting_note = models.CharField(
+        _("vetting note"),
+        max_length=500,
+        blank=True,
+        help_text=_("Internal: seen by bureau staff only, never by the organisation."),
+    )
     vetted_by = optional_user(_("vetted by"))
     vetted_at = models.DateTimeField(_("vetted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -211,6 +256,18 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(capital_jpy__isnull=True) | models.Q(capital_jpy__gte=0),
                 name="organisation_capital_non_negative",
+            ),
+            # A reason belongs to its decision; an organisation never vetted, or pending again, has none.
+            models.CheckConstraint(
+                condition=reduce(
+                    operator.or_,
+                    (
+                        models.Q(vetting_status=status, vetting_reason__in=[r.value for r in reasons])
+                        for status, reasons in VETTING_REASONS.items()
+                    ),
+                    models.Q(vetting_reason=""),
+                ),
+                name="organisation_vetting_reason_fits_status",
             ),
         ]
 
@@ -255,6 +312,11 @@ class Organisation(models.Model):
     @property
     def is_vetted(self) -> bool:
         return self.vetting_status == self.Vetting.VETTED
+
+    @classmethod
+    def vetting_reasons(cls, status: str) -> VettingReasons:
+        """The reasons that fit a decision (none for statuses that are not a decision)."""
+        return VETTING_REASONS.get(str(status), ())
 
 
 class Membership(models.Model):

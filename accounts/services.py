@@ -36,6 +36,8 @@ ORGANISATION_FIELDS = (
     "contact_email",
     "contact_phone",
 )
+# What a vetting decision records, in the audit trail too (who and when are the event's own actor and time).
+VETTING_FIELDS = ("vetting_status", "vetting_reason", "vetting_note")
 USER_FIELDS = ("full_name", "phone", "locale", "time_zone")
 EXPERT_FIELDS = ("name", "expert_type", "prefecture", "capacity", "bio", "contact_email", "contact_phone")
 
@@ -337,7 +339,7 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
     if not user_is_owner(user=actor, organisation=organisation):
         raise PermissionDenied(_("Only owners of the organisation can change its profile."))
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    audited = (*ORGANISATION_FIELDS, "vetting_status")
+    audited = (*ORGANISATION_FIELDS, *VETTING_FIELDS)
     snapshot = audit_snapshot(organisation, audited, **_term_codes(organisation, ORGANISATION_TERMS))
     before = {field: getattr(organisation, field) for field in VETTED_IDENTITY}
     if (
@@ -367,6 +369,9 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
     changed_identity = any(getattr(organisation, field) != value for field, value in before.items())
     if changed_identity and organisation.vetting_status == Organisation.Vetting.VETTED:
         organisation.vetting_status = Organisation.Vetting.PENDING
+        # The reason and note were about the firm the bureau saw; they go with the decision.
+        organisation.vetting_reason = ""
+        organisation.vetting_note = ""
         organisation.vetted_by = None
         organisation.vetted_at = None
     try:
@@ -474,30 +479,64 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 
 
 @transaction.atomic
-def organisation_set_vetting(*, organisation: Organisation, actor: User, status: str) -> Organisation:
-    """Bureau staff grant or refuse access to restricted opportunities.
+def organisation_set_vetting(
+    *, organisation: Organisation, actor: User, status: str, reason: str, note: str = ""
+) -> Organisation:
+    """Bureau staff grant or refuse access to restricted opportunities, with a reason.
 
     Allowed to Django staff, and to owners of a bureau organisation whose
     region contains the organisation's prefecture (a bureau without a
     prefecture covers the whole country). Plain bureau members see aggregates
     only, so they cannot vet.
+
+    `status` is Vetting.VETTED or Vetting.REJECTED; `reason` one of
+    Organisation.vetting_reasons(status); `note` is internal, and required for
+    the reason "other". The organisation may learn the reason, never the note.
     """
     if not selectors.user_can_vet(user=actor, organisation=organisation):
         raise PermissionDenied(_("Only bureau staff can vet organisations."))
-    if status not in Organisation.Vetting.values:
-        raise ApplicationError(_("Unknown vetting status."))
-    before = organisation.vetting_status
-    Organisation.objects.filter(pk=organisation.pk).update(
-        vetting_status=status, vetted_by=actor, vetted_at=timezone.now()
-    )
+    reasons = Organisation.vetting_reasons(status)
+    if not reasons:  # "none" and "pending" are not decisions
+        raise ApplicationError(
+            _("Choose approve or reject."), extra={"fields": {"status": [_("Choose approve or reject.")]}}
+        )
+    note = (note or "").strip()
+    if not reason:
+        raise ApplicationError(
+            _("Choose a reason for the decision."),
+            extra={"fields": {"reason": [_("Choose a reason for the decision.")]}},
+        )
+    if reason not in reasons:
+        raise ApplicationError(
+            _("This reason does not fit the decision: choose one of the reasons listed for it."),
+            extra={"fields": {"reason": [_("Choose one of the reasons listed for this decision.")]}},
+        )
+    if reason == Organisation.VettingReason.OTHER and not note:
+        raise ApplicationError(
+            _("Explain the decision in the note when the reason is “Other reason”."),
+            extra={"fields": {"note": [_("Required when the reason is “Other reason”.")]}},
+        )
+    max_note = Organisation._meta.get_field("vetting_note").max_length or 0
+    if len(note) > max_note:
+        # The update below skips model validation; PostgreSQL would refuse the value, SQLite would keep it.
+        raise ApplicationError(
+            _("The note can be at most %(max)d characters.") % {"max": max_note},
+            extra={"fields": {"note": [_("At most %(max)d characters.") % {"max": max_note}]}},
+        )
+    # Lock the row so that the audit's "before" is the decision this one replaces, even when two
+    # officers decide at the same moment (the second then waits and records the first as its "before").
+    current = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = {field: getattr(current, field) for field in VETTING_FIELDS}
+    after = {"vetting_status": str(status), "vetting_reason": str(reason), "vetting_note": note}
+    Organisation.objects.filter(pk=organisation.pk).update(**after, vetted_by=actor, vetted_at=timezone.now())
     organisation.refresh_from_db()
     # Every decision is kept here; the organisation row holds only the latest.
     audit_record(
         actor=actor,
         action="organisation.vetting",
         obj=organisation,
-        before={"vetting_status": before},
-        after={"vetting_status": status},
+        before=before,
+        after=after,
         always=True,  # a decision that confirms the previous one is still a decision
     )
     return organisation

@@ -37,10 +37,11 @@ from accounts import services as account_services
 from accounts.models import Organisation
 from accounts.scope import BureauScope
 from core.exceptions import ApplicationError
+from frontend.bureau_forms import VettingDecisionForm
 from frontend.charts import format_value, table_view
 from frontend.forms import BureauFilterForm, VettingFilterForm
 from frontend.persona import Persona
-from frontend.views.common import filters_from, or_404, paginate, persona_required
+from frontend.views.common import add_service_errors, filters_from, or_404, paginate, persona_required
 from matching import metrics
 from matching.metrics import Filters
 from reference import vocabulary
@@ -295,39 +296,56 @@ def _safe_next(request: HttpRequest, value: str) -> str:
 
 @bureau_staff_required
 def bureau_vetting_decide(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
-    """GET: the organisation's details and a confirmation of the decision; POST: record it."""
+    """GET: the organisation's details, the decision's reasons and a confirmation; POST: record it.
+
+    A POST without a valid reason shows the page again with the error (400), nothing recorded.
+    """
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     scope = _records_scope(persona)
     organisation = or_404(bureau_scope.vetting_get, scope=scope, organisation_id=pk)
-    decision = (request.POST if request.method == "POST" else request.GET).get("decision", "")
+    data = request.POST if request.method == "POST" else request.GET
+    decision = data.get("decision", "")
     status = DECISIONS.get(decision)
-    if request.method == "GET":
-        if status is None:
-            raise Http404
-        return render(
-            request,
-            "frontend/bureau/vetting_confirm.html",
-            {
-                "organisation": organisation,
-                "decision": decision,
-                "approve": status == Organisation.Vetting.VETTED,
-                "members": account_selectors.organisation_members(organisation=organisation).count(),
-                "next": _safe_next(request, request.GET.get("next", "")),
-                "tab": "vetting",
-            },
-        )
+    next_url = _safe_next(request, data.get("next", ""))
     if status is None:
+        if request.method == "GET":
+            raise Http404
         messages.error(request, _("Choose approve or reject."))
-    else:
+        return redirect(next_url)
+    form = VettingDecisionForm(request.POST if request.method == "POST" else None, status=status)
+    if request.method == "POST" and form.is_valid():
         try:
-            account_services.organisation_set_vetting(organisation=organisation, actor=persona.user, status=status)
+            account_services.organisation_set_vetting(
+                organisation=organisation,
+                actor=persona.user,
+                status=status,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            if not exc.extra.get("fields"):
+                messages.error(request, exc.message)
+                return redirect(next_url)
+            add_service_errors(form, exc)
         else:
             if status == Organisation.Vetting.VETTED:
                 text = _("%(name)s may now see and answer restricted opportunities.")
             else:
                 text = _("%(name)s was refused access to restricted opportunities.")
             messages.success(request, text % {"name": organisation.name})
-    return redirect(_safe_next(request, request.POST.get("next", "")))
+            return redirect(next_url)
+    return render(
+        request,
+        "frontend/bureau/vetting_confirm.html",
+        {
+            "organisation": organisation,
+            "decision": decision,
+            "approve": status == Organisation.Vetting.VETTED,
+            "members": account_selectors.organisation_members(organisation=organisation).count(),
+            "next": next_url,
+            "form": form,
+            "tab": "vetting",
+        },
+        status=400 if form.errors else 200,
+    )

@@ -149,10 +149,10 @@ def test_it_lets_only_bureau_owners_of_the_region_vet(sme: Organisation) -> None
     owner_elsewhere = MembershipFactory(organisation=kyushu, role="owner").user
     for actor in (member_here, owner_elsewhere):
         with pytest.raises(PermissionDenied):
-            organisation_set_vetting(organisation=sme, actor=actor, status="vetted")
+            organisation_set_vetting(organisation=sme, actor=actor, status="vetted", reason="identity_confirmed")
     sme.refresh_from_db()
     assert sme.vetting_status == "none"
-    organisation_set_vetting(organisation=sme, actor=owner_here, status="vetted")
+    organisation_set_vetting(organisation=sme, actor=owner_here, status="vetted", reason="identity_confirmed")
     sme.refresh_from_db()
     assert sme.vetting_status == "vetted"
     assert sme.vetted_by == owner_here

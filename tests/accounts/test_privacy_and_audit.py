@@ -133,8 +133,12 @@ def test_every_change_of_a_profile_vetting_and_outcome_is_in_the_audit_trail(
     assert edit.changes["capacity"][1] == 7 and edit.changes["sectors"] == [[], ["semiconductor"]]
 
     officer = UserFactory(is_staff=True)
-    for status in ("vetted", "vetted", "rejected"):
-        organisation_set_vetting(organisation=sme, actor=officer, status=status)
+    for status, reason in (
+        ("vetted", "identity_confirmed"),
+        ("vetted", "identity_confirmed"),
+        ("rejected", "duplicate"),
+    ):
+        organisation_set_vetting(organisation=sme, actor=officer, status=status, reason=reason)
     decisions = AuditEvent.objects.filter(action="organisation.vetting", object_id=str(sme.pk)).order_by("id")
     assert [d.changes["vetting_status"][1] for d in decisions] == ["vetted", "vetted", "rejected"]
 

@@ -27,6 +27,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-pass-phrase"
+CONFIRMED = Organisation.VettingReason.IDENTITY_CONFIRMED
 
 
 def _token(anon: APIClient, user: User) -> str:
@@ -102,7 +103,7 @@ def test_a_bureau_cannot_widen_its_own_jurisdiction() -> None:
 
 def test_a_vetted_firm_that_changes_identity_is_vetted_again(owner_api: APIClient, sme: Organisation) -> None:
     officer = UserFactory(is_superuser=True, is_staff=True)
-    organisation_set_vetting(organisation=sme, actor=officer, status=Organisation.Vetting.VETTED)
+    organisation_set_vetting(organisation=sme, actor=officer, status=Organisation.Vetting.VETTED, reason=CONFIRMED)
 
     response = owner_api.patch("/api/v1/organisation/", {"name": "株式会社べつの会社"}, format="json")
 
@@ -110,13 +111,13 @@ def test_a_vetted_firm_that_changes_identity_is_vetted_again(owner_api: APIClien
     sme.refresh_from_db()
     assert sme.vetted_by is None and sme.vetted_at is None
 
-    organisation_set_vetting(organisation=sme, actor=officer, status=Organisation.Vetting.VETTED)
+    organisation_set_vetting(organisation=sme, actor=officer, status=Organisation.Vetting.VETTED, reason=CONFIRMED)
     owner_api.patch("/api/v1/organisation/", {"description": "説明だけ変更"}, format="json")
     sme.refresh_from_db()
     assert sme.vetting_status == Organisation.Vetting.VETTED  # other edits keep it
 
     for change in ({"corporate_number": corporate_number(4242)}, {"prefecture": "13"}):
-        organisation_set_vetting(organisation=sme, actor=officer, status=Organisation.Vetting.VETTED)
+        organisation_set_vetting(organisation=sme, actor=officer, status=Organisation.Vetting.VETTED, reason=CONFIRMED)
         assert owner_api.patch("/api/v1/organisation/", change, format="json").status_code == 200
         sme.refresh_from_db()
         assert sme.vetting_status == Organisation.Vetting.PENDING, change
@@ -134,7 +135,10 @@ def test_a_rejected_firm_is_never_shown_requested_or_accepting_for_restricted_wo
     introduction = Introduction.objects.get(opportunity=opportunity)
 
     organisation_set_vetting(
-        organisation=supplier, actor=UserFactory(is_staff=True), status=Organisation.Vetting.REJECTED
+        organisation=supplier,
+        actor=UserFactory(is_staff=True),
+        status=Organisation.Vetting.REJECTED,
+        reason=Organisation.VettingReason.SECURITY_CONCERN,
     )
 
     assert list(recommendation_list(query=opportunity)) == []

@@ -728,14 +728,26 @@ def test_bureau_journey(start: Callable[[str, str], Journey], device: str) -> No
     ):
         expect(facts).to_contain_text(str(fact))
     expect(page.locator("main .notice")).to_contain_text("承認すると")
+    # Only the approval reasons are offered, and one is required.
+    reasons = page.locator('input[name="reason"]')
+    expect(reasons).to_have_count(len(Organisation.vetting_reasons(Organisation.Vetting.VETTED)))
+    _radios_read_as_a_list(page, "reason")
     journey.step("05-approve-confirm")
+    page.locator("main form button[type=submit]", has_text="承認する").click()  # no reason: refused
+    expect(page.locator("#form-errors")).to_be_visible()
+    expect(page.locator("main h1")).to_have_text(f"{TO_APPROVE} を承認しますか？")
+    assert Organisation.objects.get(name=TO_APPROVE).vetting_status == Organisation.Vetting.PENDING
+    page.get_by_label("法人番号・所在地を国税庁で確認済み").check()
     page.locator("main form button[type=submit]", has_text="承認する").click()
     expect(page.locator("main .messages")).to_contain_text(
         f"{TO_APPROVE} が限定公開の調達案件を閲覧・応募できるようになりました。"
     )
     expect(table.locator("tbody tr")).to_have_count(1)  # no longer awaiting a decision
     approving.refresh_from_db()
-    assert approving.vetting_status == Organisation.Vetting.VETTED
+    assert (approving.vetting_status, approving.vetting_reason) == (
+        Organisation.Vetting.VETTED,
+        Organisation.VettingReason.IDENTITY_CONFIRMED,
+    )
 
     # --- Rejecting: the confirmation can be cancelled, then confirmed.
     table.locator("tbody tr", has_text=TO_REJECT).locator("a.button", has_text="却下").click()
@@ -746,10 +758,31 @@ def test_bureau_journey(start: Callable[[str, str], Journey], device: str) -> No
     expect(table.locator("tbody tr", has_text=TO_REJECT)).to_be_visible()
     assert Organisation.objects.get(name=TO_REJECT).vetting_status == Organisation.Vetting.PENDING
     table.locator("tbody tr", has_text=TO_REJECT).locator("a.button", has_text="却下").click()
+    expect(page.locator('input[name="reason"]')).to_have_count(
+        len(Organisation.vetting_reasons(Organisation.Vetting.REJECTED))
+    )
+    # "Other" needs a note: the error is shown next to it and nothing is recorded.
+    page.get_by_label("その他の理由").check()
+    page.locator("main form button[type=submit]", has_text="却下する").click()
+    expect(page.locator("main .field.has-error")).to_contain_text("理由が「その他の理由」の場合は必須です。")
+    assert Organisation.objects.get(name=TO_REJECT).vetting_status == Organisation.Vetting.PENDING
+    page.get_by_label("重複登録").check()
+    page.locator("main form textarea").fill("株式会社仙台試作と同一の法人番号")
     page.locator("main form button[type=submit]", has_text="却下する").click()
     expect(page.locator("main .messages")).to_contain_text(
         f"{TO_REJECT} による限定公開の調達案件へのアクセスを却下しました。"
     )
     expect(page.locator("main .empty")).to_contain_text("判定待ちの組織はありません。")
     journey.step("07-vetting-done")
-    assert Organisation.objects.get(name=TO_REJECT).vetting_status == Organisation.Vetting.REJECTED
+    rejected = Organisation.objects.get(name=TO_REJECT)
+    assert (rejected.vetting_status, rejected.vetting_reason, rejected.vetting_note) == (
+        Organisation.Vetting.REJECTED,
+        Organisation.VettingReason.DUPLICATE,
+        "株式会社仙台試作と同一の法人番号",
+    )
+    # The earlier decisions, each with its reason.
+    page.locator("main form.filters select[name=status]").select_option("all")
+    page.locator("main form.filters button[type=submit]").click()
+    for name, reason in ((TO_REJECT, "重複登録"), (TO_APPROVE, "法人番号・所在地を国税庁で確認済み")):
+        expect(table.locator("tbody tr", has_text=name).locator(".vetting-reason")).to_have_text(reason)
+    journey.step("08-vetting-reasons")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import ExpertProfile, Membership, Organisation, User
 from accounts.scope import region_prefectures
+from core.models import AuditEvent
 from matching.metrics import SECTIONS
 from matching.models import Engagement, Introduction, Outcome
 from opportunities.models import Need
@@ -487,14 +489,18 @@ def test_owners_vet_organisations_in_their_region(bureau_owner_client: Client, b
     assert [o.name for o in searched.context["page"].object_list] == ["株式会社仙台試作"]
 
     url = reverse("bureau-vetting-decide", args=[pending.pk])
-    response = bureau_owner_client.post(url, {"decision": "vetted", "next": "/bureau/vetting/?q=x"})
+    response = bureau_owner_client.post(
+        url, {"decision": "vetted", "reason": "identity_confirmed", "next": "/bureau/vetting/?q=x"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/bureau/vetting/?q=x"
     pending.refresh_from_db()
     assert pending.vetting_status == Organisation.Vetting.VETTED
     assert pending.vetted_by == bureau_owner
 
-    bureau_owner_client.post(reverse("bureau-vetting-decide", args=[fresh.pk]), {"decision": "rejected"})
+    bureau_owner_client.post(
+        reverse("bureau-vetting-decide", args=[fresh.pk]), {"decision": "rejected", "reason": "duplicate"}
+    )
     fresh.refresh_from_db()
     assert fresh.vetting_status == Organisation.Vetting.REJECTED
 
@@ -517,9 +523,81 @@ def test_vetting_is_refused_to_members_and_outside_the_region(
 
 def test_staff_vet_anywhere(staff_client: Client) -> None:
     kyushu = OrganisationFactory(prefecture="40", vetting_status="pending")
-    staff_client.post(reverse("bureau-vetting-decide", args=[kyushu.pk]), {"decision": "vetted"})
+    staff_client.post(
+        reverse("bureau-vetting-decide", args=[kyushu.pk]), {"decision": "vetted", "reason": "known_supplier"}
+    )
     kyushu.refresh_from_db()
     assert kyushu.vetting_status == "vetted"
+
+
+def _reason_values(html: str) -> list[str]:
+    return re.findall(r'<input type="radio" name="reason" value="([^"]+)"', html)
+
+
+def test_the_confirmation_offers_only_the_decisions_reasons(bureau_owner_client: Client) -> None:
+    org = OrganisationFactory(prefecture="04", vetting_status="pending")
+    url = reverse("bureau-vetting-decide", args=[org.pk])
+
+    approve = bureau_owner_client.get(url, {"decision": "vetted"})
+    assert approve.status_code == 200
+    html = approve.content.decode()
+    assert _reason_values(html) == ["identity_confirmed", "known_supplier"]
+    assert "Track record with public bodies confirmed" in html and "Duplicate registration" not in html
+    assert '<textarea name="note"' in html
+
+    reject = bureau_owner_client.get(url, {"decision": "rejected"}).content.decode()
+    assert _reason_values(reject) == ["identity_unconfirmed", "not_eligible", "security_concern", "duplicate", "other"]
+    assert "Security or export-control concern" in reject and "Track record with public bodies" not in reject
+
+
+def test_a_decision_without_a_fitting_reason_shows_the_page_again(bureau_owner_client: Client) -> None:
+    org = OrganisationFactory(prefecture="04", vetting_status="pending")
+    url = reverse("bureau-vetting-decide", args=[org.pk])
+    back = "/bureau/vetting/?q=x"
+
+    response = bureau_owner_client.post(url, {"decision": "rejected", "next": back})
+    assert response.status_code == 400
+    assert response.templates[0].name == "frontend/bureau/vetting_confirm.html"
+    html = response.content.decode()
+    assert 'id="form-errors"' in html and "This field is required." in html
+    assert f'name="next" value="{back}"' in html and 'name="decision" value="rejected"' in html
+    assert list(response.context["form"].errors) == ["reason"]
+
+    # An approval reason for a rejection is not on the list.
+    response = bureau_owner_client.post(url, {"decision": "rejected", "reason": "identity_confirmed"})
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["reason"]
+
+    # "Other" needs the note: the service's error is shown next to it.
+    response = bureau_owner_client.post(url, {"decision": "rejected", "reason": "other", "note": "  "})
+    assert response.status_code == 400
+    assert response.context["form"].errors["note"] == ["Required when the reason is “Other reason”."]
+
+    org.refresh_from_db()
+    assert (org.vetting_status, org.vetting_reason, org.vetted_by) == ("pending", "", None)
+    assert not AuditEvent.objects.filter(action="organisation.vetting", object_id=str(org.pk)).exists()
+
+
+def test_a_decision_with_a_reason_is_saved_and_listed(bureau_owner_client: Client, bureau_owner: User) -> None:
+    org = OrganisationFactory(name="東北ディフェンス工業株式会社", prefecture="04", vetting_status="pending")
+    url = reverse("bureau-vetting-decide", args=[org.pk])
+    response = bureau_owner_client.post(
+        url, {"decision": "rejected", "reason": "security_concern", "note": "該非判定書の提出なし"}
+    )
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert (org.vetting_status, org.vetting_reason, org.vetting_note) == (
+        "rejected",
+        "security_concern",
+        "該非判定書の提出なし",
+    )
+    assert org.vetted_by == bureau_owner
+
+    listing = bureau_owner_client.get(reverse("bureau-vetting"), {"status": "all"}).content.decode()
+    row = re.search(r"<tr>\s*<th scope=\"row\">東北ディフェンス工業株式会社</th>.*?</tr>", listing, re.S)
+    assert row is not None
+    assert "Rejected" in row.group(0) and "Security or export-control concern" in row.group(0)
+    assert "該非判定書" not in listing  # the note stays on the decision, not on the list
 
 
 # --- Query counts -----------------------------------------------------------------------------------------------

@@ -179,9 +179,16 @@ def test_it_confirms_vetting_with_the_organisations_details(bureau_owner_client:
     org.refresh_from_db()
     assert org.vetting_status == "pending"  # looking is not deciding
 
-    bureau_owner_client.post(url, {"decision": "rejected"})
+    rejecting = bureau_owner_client.get(url, {"decision": "rejected"}).content.decode()
+    for label in ("法人番号または所在地を確認できない", "安全保障・輸出管理上の懸念がある", "重複登録", "その他の理由"):
+        assert label in rejecting
+    assert "官公庁との取引実績を確認済み" not in rejecting  # an approval reason
+
+    bureau_owner_client.post(url, {"decision": "rejected", "reason": "not_eligible"})
     org.refresh_from_db()
-    assert org.vetting_status == "rejected"
+    assert (org.vetting_status, org.vetting_reason) == ("rejected", "not_eligible")
+    listing = bureau_owner_client.get(reverse("bureau-vetting"), {"status": "all"}).content.decode()
+    assert "案件・事業の参加要件を満たさない" in listing
 
 
 def test_it_needs_a_decision_for_the_confirm_page(bureau_owner_client: Client) -> None:

@@ -103,7 +103,12 @@ def test_a_revoked_organisation_cannot_be_requested_for_a_restricted_opportunity
     assert list(recommendation_list(query=opportunity)) == [rec]
 
     staff = UserFactory(is_staff=True)
-    organisation_set_vetting(organisation=supplier, actor=staff, status=Organisation.Vetting.REJECTED)
+    organisation_set_vetting(
+        organisation=supplier,
+        actor=staff,
+        status=Organisation.Vetting.REJECTED,
+        reason=Organisation.VettingReason.SECURITY_CONCERN,
+    )
 
     assert list(recommendation_list(query=opportunity)) == []  # takes effect at read time, no refresh needed
     response = api_client(buyer).post(f"/api/v1/recommendations/{rec.pk}/request/", {}, format="json")
