@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from reports.tables import Chart, Table
 
 CHART_WIDTH = 640
+NARROW_CHART_WIDTH = 360
 SERIES = 5  # CSS classes series-0 … series-4 (colour and dash pattern in bureau.css)
 
 
@@ -142,9 +143,10 @@ def _chart_title(table: Table, chart: Chart) -> str:
     return f"{table.title}: {names}"
 
 
-def line_chart(table: Table, chart: Chart) -> ChartView:
-    left, right, top, bottom, height = 72, 32, 12, 40, 220
-    plot_w, plot_h = CHART_WIDTH - left - right, height - top - bottom
+def line_chart(table: Table, chart: Chart, *, width: int = CHART_WIDTH) -> ChartView:
+    narrow = width < CHART_WIDTH
+    left, right, top, bottom, height = (56 if narrow else 72), (20 if narrow else 32), 12, 40, 220
+    plot_w, plot_h = width - left - right, height - top - bottom
     months = table.values("month")
     kind = table.column(chart.columns[0]).kind
     values = {c: table.values(c) for c in chart.columns}
@@ -152,14 +154,14 @@ def line_chart(table: Table, chart: Chart) -> ChartView:
     view = ChartView(
         kind="line",
         title=_chart_title(table, chart),
-        width=CHART_WIDTH,
+        width=width,
         height=height,
         legend=[(str(table.column(c).label), f"series-{i % SERIES}") for i, c in enumerate(chart.columns)],
         unit=str(UNITS.get(kind, "")),
         empty=not any(numbers),
         plot={
             "left": left,
-            "right": CHART_WIDTH - right,
+            "right": width - right,
             "top": top,
             "bottom": top + plot_h,
             "tick_x": left - 6,
@@ -179,7 +181,8 @@ def line_chart(table: Table, chart: Chart) -> ChartView:
         return round(top + plot_h - v / top_value * plot_h, 1)
 
     view.y_ticks = [(y(top_value * k / 4), format_tick(top_value * k / 4, kind)) for k in range(5)]
-    step = max(1, math.ceil(n / 12))
+    # A month label is about 50 units wide: at most 12 across the wide chart, 5 across the narrow one.
+    step = max(1, math.ceil(n / (5 if narrow else 12)))
     view.x_labels = [(x(i), format_value(m, "month")) for i, m in enumerate(months) if i % step == 0]
     for i, column in enumerate(chart.columns):
         label = str(table.column(column).label)
@@ -200,9 +203,12 @@ def line_chart(table: Table, chart: Chart) -> ChartView:
     return view
 
 
-def bar_chart(table: Table, chart: Chart) -> ChartView:
-    label_w, value_w, top, bar_h, gap = 170, 90, 4, 14, 10
-    area = CHART_WIDTH - label_w - value_w
+def bar_chart(table: Table, chart: Chart, *, width: int = CHART_WIDTH) -> ChartView:
+    narrow = width < CHART_WIDTH
+    label_w, value_w, top, bar_h, gap = (120 if narrow else 170), (84 if narrow else 90), 4, 14, 10
+    area = width - label_w - value_w
+    # Characters of a category label before it is cut (the full text stays in the tooltip and the table).
+    label_chars = 9 if narrow else 22
     labels = [str(row[0]) for row in table.rows]
     kinds = {c: table.column(c).kind for c in chart.columns}
     values = {c: table.values(c) for c in chart.columns}
@@ -214,7 +220,7 @@ def bar_chart(table: Table, chart: Chart) -> ChartView:
     view = ChartView(
         kind="bar",
         title=_chart_title(table, chart),
-        width=CHART_WIDTH,
+        width=width,
         height=max(height, 1),
         legend=[(str(table.column(c).label), f"series-{i % SERIES}") for i, c in enumerate(chart.columns)],
         unit=str(UNITS.get(kinds[chart.columns[0]], "")),
@@ -227,17 +233,17 @@ def bar_chart(table: Table, chart: Chart) -> ChartView:
     for row, i in enumerate(keep):
         y0 = top + row * group_h
         full = labels[i]
-        short = full if len(full) <= 22 else full[:21] + "…"
+        short = full if len(full) <= label_chars else full[: label_chars - 1] + "…"
         view.labels.append((y0 + bar_h * len(chart.columns) / 2 + 4, short, full))
         for s, column in enumerate(chart.columns):
             v = values[column][i]
-            width = 0.0 if v is None else round(float(v) / top_value * area, 1)
+            bar_w = 0.0 if v is None else round(float(v) / top_value * area, 1)
             text = format_value(v, kinds[column])
             view.bars.append(
                 Bar(
                     x=label_w,
                     y=y0 + s * bar_h,
-                    width=max(width, 1.0 if v else 0.0),
+                    width=max(bar_w, 1.0 if v else 0.0),
                     height=bar_h - 2,
                     css=f"series-{s % SERIES}",
                     text=text,
@@ -253,6 +259,9 @@ class TableView:
     id: str
     rows: list[list[tuple[str, bool]]]  # (text, numeric?)
     charts: list[ChartView]
+    # The same charts drawn 360 units wide: on a phone the wide ones shrink to about half and
+    # their 11-unit text to 6 px; these keep it near its size (CSS shows one set or the other).
+    narrow_charts: list[ChartView] = field(default_factory=list)
 
     @property
     def side_by_side(self) -> bool:
@@ -270,5 +279,17 @@ def table_view(table: Table) -> TableView:
         [(format_value(v, c.kind), n) for v, c, n in zip(row, table.columns, numeric, strict=True)]
         for row in table.rows
     ]
-    charts = [line_chart(table, c) if c.kind == "line" else bar_chart(table, c) for c in table.charts]
-    return TableView(table=table, id=table.key.replace("_", "-"), rows=rows, charts=charts)
+
+    def draw(width: int) -> list[ChartView]:
+        return [
+            line_chart(table, c, width=width) if c.kind == "line" else bar_chart(table, c, width=width)
+            for c in table.charts
+        ]
+
+    return TableView(
+        table=table,
+        id=table.key.replace("_", "-"),
+        rows=rows,
+        charts=draw(CHART_WIDTH),
+        narrow_charts=draw(NARROW_CHART_WIDTH),
+    )

@@ -680,6 +680,13 @@ def test_bureau_journey(start: Callable[[str, str], Journey], device: str) -> No
     for chart in charts.all():
         expect(chart.locator(".chart-title")).to_contain_text(re.compile(r"\S.*（単位: \S+）"))
         expect(chart.locator("svg")).to_have_attribute("aria-label", re.compile(r"\S"))
+    # The text of the charts on screen is drawn at 10 px or more: a phone shows the narrow drawing.
+    sizes = page.evaluate(
+        "Array.from(document.querySelectorAll('main .chart-svg')).filter(svg => svg.getClientRects().length)"
+        ".flatMap(svg => Array.from(svg.querySelectorAll('text')).map(text =>"
+        " parseFloat(getComputedStyle(text).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width))"
+    )
+    assert sizes and min(sizes) >= 10, f"chart text drawn at {min(sizes):.1f} px"
     stages = sections.locator("#funnel-stages")
     expect(stages.locator("tr", has_text="紹介依頼").locator("td").first).to_have_text("3")
     # The section's tables show all their figures without scrolling inside their own box, even on a phone.

@@ -44,3 +44,20 @@ def test_line_chart_ticks_fit_and_are_whole_for_counts() -> None:
     table = _table("int", [[date(2026, m, 1), v] for m, v in ((1, 1), (2, 3), (3, 5))], "line")
     view = line_chart(table, table.charts[0])
     assert [label for _y, label in view.y_ticks] == ["0", "2", "4", "6", "8"]
+
+
+def test_narrow_charts_fit_a_phone_with_fewer_labels() -> None:
+    from datetime import date
+
+    months = [[date(2026, m, 1), m] for m in range(1, 13)]
+    line = line_chart(_table("int", months, "line"), _table("int", months, "line").charts[0], width=360)
+    assert line.width == 360 and len(line.x_labels) <= 5
+    assert all(0 <= x <= 360 for x, _label in line.x_labels)
+    long_names = [["北海道・東北地方の中小企業", 3], ["九州", 5]]
+    table = _table("int", long_names, "bar")
+    bars = bar_chart(table, table.charts[0], width=360)
+    assert bars.width == 360
+    assert [short for _y, short, _full in bars.labels] == ["北海道・東北地方…", "九州"]
+    assert bars.labels[0][2] == "北海道・東北地方の中小企業"
+    # The longest bar and its value text stay inside the drawing.
+    assert max(bar.x + bar.width for bar in bars.bars) <= 360 - 80
