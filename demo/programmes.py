@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ExpertProfile, Organisation
@@ -22,6 +23,10 @@ from programmes.services import programmes_load
 
 DEMO_ROUNDS = {"monozukuri": 45, "jizokuka": 20, "it_donyu": 75, "gotech": 110, "shokei_hikitsugi": 60}
 DEMO_DISPATCH = "demo_dispatch"
+# The schemes that send experts keep a roster (登録専門家); the demo fills it with experts whose
+# skills fit the scheme and, for a prefecture's scheme, who serve that prefecture.
+DEMO_ROSTERS = (DEMO_DISPATCH, "aomori_expert_dispatch", "aomori_saikouchiku_expert")
+ROSTER_SIZE = 8
 
 
 def demo_programmes_load(*, sme: Organisation, expert: ExpertProfile) -> PaidEngagement:
@@ -55,7 +60,25 @@ def demo_programmes_load(*, sme: Organisation, expert: ExpertProfile) -> PaidEng
             "sources": {**source.sources, "budget_jpy": "demo", "visit_cap_per_firm": "demo"},
         },
     )
-    return _paid_support(dispatch, sme=sme, expert=expert, today=today)
+    engagement = _paid_support(dispatch, sme=sme, expert=expert, today=today)
+    _rosters(fallback_categories=source.need_categories)
+    return engagement
+
+
+def _rosters(*, fallback_categories: list[str]) -> None:
+    """Register demo experts with the dispatch schemes; whoever a scheme already pays is on its roster."""
+    for code in DEMO_ROSTERS:
+        programme = Programme.objects.filter(code=code).first()
+        if programme is None:
+            continue
+        fitting = ExpertProfile.objects.filter(
+            erased_at__isnull=True, skills__code__in=programme.need_categories or fallback_categories
+        )
+        if programme.prefecture:
+            fitting = fitting.filter(Q(regions__code=programme.prefecture) | Q(prefecture=programme.prefecture))
+        chosen = list(fitting.distinct().order_by("external_id", "pk")[:ROSTER_SIZE])
+        paid = ExpertProfile.objects.filter(paid_engagements__programme=programme).distinct()
+        programme.registered_experts.add(*chosen, *paid)
 
 
 def _paid_support(programme: Programme, *, sme: Organisation, expert: ExpertProfile, today: dt.date) -> PaidEngagement:

@@ -21,6 +21,7 @@ from accounts.scope import BureauScope, prefecture_region
 from matching import selectors as matching_selectors
 from matching.models import MAX_OUTCOME_VALUE_JPY, ConflictOfInterest, Introduction, IntroductionEvent, Outcome
 from opportunities.models import Status, TargetKind
+from programmes import selectors as programme_selectors
 from reference import vocabulary
 from reference.jurisdictions import jurisdiction_choices
 
@@ -612,6 +613,14 @@ class ExpertDirectoryFilterForm(forms.Form):
         label=_("Expert type"), required=False, choices=_with_blank(_section("expert_types"), ALL)
     )
     available = forms.BooleanField(label=_("With free capacity only"), required=False)
+    # The value is the programme's code (a readable URL); cleaned, it is the Programme.
+    programme = forms.ModelChoiceField(
+        label=_("Registered with the programme"),
+        required=False,
+        queryset=programme_selectors.programme_list(),
+        to_field_name="code",
+        empty_label=_("All"),
+    )
 
 
 class PaidEngagementStartForm(forms.Form):

@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from frontend import views
+from frontend.views import dispatch as dispatch_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -50,6 +51,12 @@ urlpatterns = [
     path("introductions/<int:pk>/paid/", views.programmes.paid_engagement_start, name="paid-engagement-start"),
     path("paid-support/", views.programmes.paid_engagement_list, name="paid-engagement-list"),
     path("paid-support/statement.csv", views.programmes.expert_statement, name="expert-statement"),
+    path(
+        "paid-support/statement.xlsx",
+        views.programmes.expert_statement,
+        {"fmt": "xlsx"},
+        name="expert-statement-xlsx",
+    ),
     path("paid-support/<int:pk>/", views.programmes.paid_engagement_detail, name="paid-engagement-detail"),
     path(
         "paid-support/entries/<int:pk>/<str:action>/",
@@ -61,6 +68,12 @@ urlpatterns = [
         "bureau/programmes/<slug:code>/statement.csv",
         views.programmes.programme_statement,
         name="programme-statement",
+    ),
+    path(
+        "bureau/programmes/<slug:code>/statement.xlsx",
+        views.programmes.programme_statement,
+        {"fmt": "xlsx"},
+        name="programme-statement-xlsx",
     ),
     # Notifications (in-app inbox)
     path("notifications/", views.notification_list, name="notification-list"),
@@ -83,4 +96,19 @@ urlpatterns = [
     path("bureau/report/<int:pk>/download/", views.bureau.bureau_report_download, name="bureau-report-download"),
     path("bureau/vetting/", views.bureau.bureau_vetting, name="bureau-vetting"),
     path("bureau/vetting/<int:pk>/", views.bureau.bureau_vetting_decide, name="bureau-vetting-decide"),
+]
+
+# The prefectural expert dispatch (seed 003): the SME applies, the bureau screens and assigns, the expert reports.
+urlpatterns += [
+    path("dispatch/", dispatch_views.dispatch_list, name="dispatch-list"),
+    path("dispatch/apply/", dispatch_views.dispatch_apply, name="dispatch-apply"),
+    path("dispatch/<int:pk>/", dispatch_views.dispatch_detail, name="dispatch-detail"),
+    path("dispatch/<int:pk>/withdraw/", dispatch_views.dispatch_withdraw, name="dispatch-withdraw"),
+    path("dispatch/<int:pk>/visits/", dispatch_views.dispatch_visit, name="dispatch-visit"),
+    path("dispatch/<int:pk>/report/", dispatch_views.dispatch_report, name="dispatch-report"),
+    path("bureau/dispatch/", dispatch_views.bureau_dispatch, name="bureau-dispatch"),
+    path("bureau/dispatch/counts/", dispatch_views.bureau_dispatch_counts, name="bureau-dispatch-counts"),
+    path("bureau/dispatch/counts.csv", dispatch_views.bureau_dispatch_counts_csv, name="bureau-dispatch-counts-csv"),
+    path("bureau/dispatch/<int:pk>/screen/", dispatch_views.bureau_dispatch_screen, name="bureau-dispatch-screen"),
+    path("bureau/dispatch/<int:pk>/assign/", dispatch_views.bureau_dispatch_assign, name="bureau-dispatch-assign"),
 ]

@@ -27,7 +27,6 @@ from matching.models import MAX_OUTCOME_VALUE_JPY, Introduction
 from matching.services import conflicts as conflict_services
 from matching.services import introductions as services
 from matching.services.notifications import notification_mark_read
-from reference import vocabulary
 from reference.fields import CodeListField
 
 
@@ -400,10 +399,7 @@ class NotificationReadAllApi(ActorApiMixin, APIView):
 
 
 # --- Expert directory: public profiles and track records, never contact details -----------------------------------
-
-
-def _codes(section: str) -> list[str]:
-    return list(vocabulary.entries(section))
+# The list (GET experts/) is programmes.apis.ExpertListApi: its programme filter needs programmes.
 
 
 class TrackRecordSerializer(serializers.Serializer[Any]):
@@ -428,33 +424,6 @@ class ExpertDirectoryOutputSerializer(serializers.Serializer[Any]):
     capacity = serializers.IntegerField()
     free_capacity = serializers.IntegerField(source="free")
     bio = serializers.CharField()
-
-
-class ExpertListApi(ActorApiMixin, APIView):
-    """The expert directory: any logged-in user may search it."""
-
-    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
-
-    class FilterSerializer(serializers.Serializer[Any]):
-        q = serializers.CharField(required=False, allow_blank=True, max_length=200)
-        skill = serializers.ChoiceField(choices=_codes("need_categories"), required=False)
-        sector = serializers.ChoiceField(choices=_codes("sectors"), required=False)
-        region = serializers.ChoiceField(
-            choices=_codes("prefectures"), required=False, help_text="A prefecture served (nationwide experts match)."
-        )
-        expert_type = serializers.ChoiceField(choices=_codes("expert_types"), required=False)
-        available = serializers.BooleanField(
-            required=False, default=False, help_text="Only experts with free capacity."
-        )
-
-    @extend_schema(parameters=[FilterSerializer], responses=ExpertDirectoryOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        experts = account_selectors.expert_directory_list(filters=filters.validated_data)
-        return paginated_response(
-            queryset=experts, serializer_class=ExpertDirectoryOutputSerializer, request=request, view=self
-        )
 
 
 class ExpertDetailApi(ActorApiMixin, APIView):

@@ -40,7 +40,7 @@ urlpatterns: list[URLPattern] = [
             ("outcome", apis.IntroductionOutcomeApi),
         )
     ],
-    path("experts/", apis.ExpertListApi.as_view(), name="api-expert-list"),
+    # experts/ (the directory list) is in programmes.apis_urls: its programme filter needs programmes.
     path("experts/<int:expert_id>/", apis.ExpertDetailApi.as_view(), name="api-expert-detail"),
     path("conflicts/", apis.ConflictListApi.as_view(), name="api-conflict-list"),
     path("conflicts/<int:conflict_id>/", apis.ConflictDetailApi.as_view(), name="api-conflict-detail"),

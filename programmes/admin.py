@@ -1,8 +1,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from programmes.models import PaidEngagement, Programme, Round, WorkLogEntry
+from programmes.models import (
+    DeskConsultationCount,
+    DispatchRequest,
+    DispatchVisit,
+    PaidEngagement,
+    Programme,
+    Round,
+    WorkLogEntry,
+)
 
 
 class RoundInline(admin.TabularInline[Round, Programme]):
@@ -24,6 +33,7 @@ class ProgrammeAdmin(admin.ModelAdmin[Programme]):
     )
     list_filter = ("owner", "is_active")
     search_fields = ("code", "name_ja", "name_en")
+    autocomplete_fields = ("registered_experts",)
     inlines = (RoundInline,)
 
 
@@ -39,3 +49,48 @@ class WorkLogEntryAdmin(admin.ModelAdmin[WorkLogEntry]):
     list_display = ("engagement", "worked_on", "hours", "amount_jpy", "status")
     list_filter = ("status", "engagement__programme")
     readonly_fields = ("amount_jpy", "copay_jpy", "submitted_by", "decided_by", "decided_at")
+
+
+# --- The prefectural dispatch: read-mostly (the steps are taken on the bureau, SME and expert pages) ------------
+
+
+class DispatchVisitInline(admin.TabularInline[DispatchVisit, DispatchRequest]):
+    model = DispatchVisit
+    extra = 0
+    can_delete = False
+    readonly_fields = ("visited_on", "summary", "recorded_by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: DispatchRequest | None = None) -> bool:
+        return False
+
+
+@admin.register(DispatchRequest)
+class DispatchRequestAdmin(admin.ModelAdmin[DispatchRequest]):
+    """Read-only: every change goes through programmes.dispatch, which checks the cap and writes the audit trail."""
+
+    list_display = ("programme", "organisation", "status", "expert", "created_at", "reported_at")
+    list_filter = ("status", "programme")
+    search_fields = ("organisation__name", "description")
+    inlines = (DispatchVisitInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DispatchRequest | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: DispatchRequest | None = None) -> bool:
+        return False
+
+
+@admin.register(DeskConsultationCount)
+class DeskConsultationCountAdmin(admin.ModelAdmin[DeskConsultationCount]):
+    list_display = ("prefecture", "month", "count", "entered_by", "entered_at")
+    list_filter = ("prefecture",)
+
+    # Entered on the bureau dispatch page (audited there); the admin only shows them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DeskConsultationCount | None = None) -> bool:
+        return False

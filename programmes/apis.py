@@ -1,4 +1,5 @@
-"""Programmes API v1: the catalogue, an SME's eligibility for a need, paid engagements and their work log."""
+"""Programmes API v1: the catalogue, an SME's eligibility for a need, paid engagements, their work log and
+statements (CSV, XLSX), and the expert directory's list (filterable by programme registration)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ from accounts.api import ActorApiMixin
 from core.api.pagination import Pagination
 from core.api.views import paginated_response
 from core.exceptions import NotFound
+from core.spreadsheets import XLSX_TYPE
 from matching import selectors as matching_selectors
+from matching.apis import ExpertDirectoryOutputSerializer
 from opportunities import selectors as opportunity_selectors
 from programmes import selectors, services
 from programmes.eligibility import Eligibility
-from programmes.models import PaidEngagement
-from programmes.statements import parse_month, statement_csv
+from programmes.models import PaidEngagement, Programme
+from programmes.statements import parse_month, statement_response
+from reference import vocabulary
 
 
 class RoundSerializer(serializers.Serializer[Any]):
@@ -228,6 +232,8 @@ class WorkEntryDecideApi(ActorApiMixin, APIView):
 class StatementApi(ActorApiMixin, APIView):
     """GET the signed-in expert's monthly statement of confirmed work as CSV (?month=YYYY-MM)."""
 
+    fmt = "csv"
+
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM; default: this month.")],
         responses={(200, "text/csv"): OpenApiTypes.STR},
@@ -239,4 +245,65 @@ class StatementApi(ActorApiMixin, APIView):
             raise NotFound(_("Only experts have statements."))
         month = parse_month(request.query_params.get("month", ""))
         rows = selectors.statement_rows(month=month, expert=expert)
-        return statement_csv(rows, f"statement-{month:%Y-%m}.csv", selectors.STATEMENT_COLUMNS)
+        return statement_response(
+            rows, fmt=self.fmt, stem=f"statement-{month:%Y-%m}", header=selectors.STATEMENT_COLUMNS, month=month
+        )
+
+
+# A sibling path rather than ?format=xlsx: DRF reads `format` to pick a renderer and answers 404
+# to one it does not have. The pages offer statement.csv and statement.xlsx the same way.
+class StatementXlsxApi(StatementApi):
+    """GET the same statement as XLSX (?month=YYYY-MM): the CSV's header and rows, yen and hours as numbers,
+    dates as dates, a totals line, the month in the sheet's title."""
+
+    fmt = "xlsx"
+
+    @extend_schema(
+        operation_id="v1_paid_engagements_statement_xlsx_retrieve",
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM; default: this month.")],
+        responses={(200, XLSX_TYPE): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)
+
+
+# Served from programmes, not matching, for its programme filter: matching may not import programmes
+# (tests/test_architecture.py). The profile (GET experts/<id>/) and the output serializer stay in matching.apis.
+class ExpertListApi(ActorApiMixin, APIView):
+    """The expert directory: any logged-in user may search it."""
+
+    pagination_class = Pagination  # documented (and served) as a page: count, next, previous, results
+
+    class FilterSerializer(serializers.Serializer[Any]):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        skill = serializers.ChoiceField(choices=list(vocabulary.entries("need_categories")), required=False)
+        sector = serializers.ChoiceField(choices=list(vocabulary.entries("sectors")), required=False)
+        region = serializers.ChoiceField(
+            choices=list(vocabulary.entries("prefectures")),
+            required=False,
+            help_text="A prefecture served (nationwide experts match).",
+        )
+        expert_type = serializers.ChoiceField(choices=list(vocabulary.entries("expert_types")), required=False)
+        available = serializers.BooleanField(
+            required=False, default=False, help_text="Only experts with free capacity."
+        )
+        programme = serializers.CharField(
+            required=False,
+            max_length=40,
+            help_text="An active programme's code (or id): only the experts registered with it.",
+        )
+
+        def validate_programme(self, value: str) -> Programme:
+            try:
+                return selectors.programme_find(key=value)
+            except NotFound:
+                raise serializers.ValidationError(_("No active programme has this code or id.")) from None
+
+    @extend_schema(parameters=[FilterSerializer], responses=ExpertDirectoryOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        experts = selectors.expert_directory_list(filters=filters.validated_data)
+        return paginated_response(
+            queryset=experts, serializer_class=ExpertDirectoryOutputSerializer, request=request, view=self
+        )

@@ -7,6 +7,7 @@ seeded figures keep their source (``sources``: field → "seed file:line").
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import optional_user
@@ -48,12 +50,28 @@ class Programme(models.Model):
     cap_per_firm_jpy = _money(_("cap per firm (yen)"))
     cap_per_expert_jpy = _money(_("cap per expert (yen)"))
     visit_cap_per_firm = models.PositiveIntegerField(_("visits per firm"), null=True, blank=True)
+    # The prefectural dispatch (seed 003): SMEs apply to the desk, it screens, assigns an expert who
+    # visits, a report closes it (programmes.dispatch). A flag rather than "has a visit cap": the
+    # one-stop dispatch of seed 003 L295-298 reports visit days but states no cap.
+    is_dispatch = models.BooleanField(
+        _("prefectural expert dispatch"),
+        default=False,
+        help_text=_("SMEs apply, the desk screens, assigns an expert who visits, and a report closes the request."),
+    )
     budget_jpy = _money(_("programme budget (yen)"), _("Set by the bureau; paid hours stop at it."))
     eligibility = models.JSONField(_("eligibility rules"), default=list, blank=True)
     bonus_points = models.JSONField(_("bonus points"), default=list, blank=True)
     kpis = models.JSONField(_("KPIs"), default=list, blank=True)
     sources = models.JSONField(_("sources (field: seed file:line)"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The programme's roster (登録専門家): experts it accepts as providers. Staff keep it in the
+    # admin; starting paid work under the programme adds the expert (programmes.services).
+    registered_experts = models.ManyToManyField(
+        "accounts.ExpertProfile",
+        blank=True,
+        related_name="programme_registrations",
+        verbose_name=_("registered experts"),
+    )
 
     class Meta:
         verbose_name = _("programme")
@@ -165,3 +183,166 @@ class WorkLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worked_on} {self.hours} h"
+
+
+# --- The prefectural expert dispatch (seed 003: 県に応募 → 書類選考 → 専門家の選定・派遣 → 報告) -----------------
+
+
+def fiscal_year_of(day: dt.date) -> int:
+    """The Japanese fiscal year (年度) a day belongs to: April to March, named by the April's year."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a fiscal year (令和4年度 = 2022: 2022-04-01 .. 2023-03-31)."""
+    return dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
+
+
+class DispatchRequest(models.Model):
+    """An SME's application for free expert visits under a prefectural dispatch programme.
+
+    applied → accepted | rejected (the desk's screening, 書類選考) → assigned (an expert chosen) →
+    reported (the expert's report after the visits closes it); the SME may withdraw until the report.
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        ASSIGNED = "assigned", _("Expert assigned")
+        REPORTED = "reported", _("Reported")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Reason(models.TextChoices):
+        """Why the desk accepted or rejected: a short fixed list, so the bureau can count the reasons."""
+
+        MEETS_REQUIREMENTS = "meets_requirements", _("Meets the programme's requirements")
+        NOT_ELIGIBLE = "not_eligible", _("The firm is not eligible for the programme")
+        OTHER_SUPPORT_FITS = "other_support_fits", _("Another support fits the request better")
+        INCOMPLETE = "incomplete", _("The application is incomplete")
+        VISITS_USED = "visits_used", _("The firm already used its visits this fiscal year")
+        OTHER = "other", _("Other reason")
+
+    OPEN = (Status.APPLIED, Status.ACCEPTED, Status.ASSIGNED)
+    ACCEPT_REASONS = (Reason.MEETS_REQUIREMENTS, Reason.OTHER)
+    REJECT_REASONS = (
+        Reason.NOT_ELIGIBLE,
+        Reason.OTHER_SUPPORT_FITS,
+        Reason.INCOMPLETE,
+        Reason.VISITS_USED,
+        Reason.OTHER,
+    )
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="dispatch_requests", verbose_name=_("programme")
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="dispatch_requests", verbose_name=_("SME")
+    )
+    need = models.ForeignKey(
+        "opportunities.Need",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dispatch_requests",
+        verbose_name=_("need"),
+    )
+    # Empty for requests the desk entered from a paper or phone application (and the demo's past years).
+    applicant = optional_user(_("applicant"))
+    description = models.TextField(_("what the firm needs help with"))
+    status = models.CharField(_("state"), max_length=10, choices=Status.choices, default=Status.APPLIED)
+    screening_reason = models.CharField(_("screening reason"), max_length=20, choices=Reason.choices, blank=True)
+    screening_note = models.TextField(_("screening note"), blank=True)
+    screened_by = optional_user(_("screened by"))
+    screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
+    expert = models.ForeignKey(
+        "accounts.ExpertProfile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispatch_requests",
+        verbose_name=_("expert"),
+    )
+    assigned_by = optional_user(_("assigned by"))
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    report = models.TextField(_("report"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    # Not auto_now_add: the desk (and the demo) enter past applications with their real date.
+    created_at = models.DateTimeField(_("applied at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("dispatch request")
+        verbose_name_plural = _("dispatch requests")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            # One open request per firm and programme: a second application waits for the first to close.
+            models.UniqueConstraint(
+                fields=("programme", "organisation"),
+                condition=Q(status__in=("applied", "accepted", "assigned")),
+                name="dispatch_one_open_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=("assigned", "reported")) | Q(expert__isnull=False),
+                name="dispatch_assigned_has_expert",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.code}: {self.organisation_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class DispatchVisit(models.Model):
+    """One day the expert spent with the firm (seed 003 counts 延べ日数, visit days)."""
+
+    request = models.ForeignKey(
+        DispatchRequest, on_delete=models.PROTECT, related_name="visits", verbose_name=_("dispatch request")
+    )
+    visited_on = models.DateField(_("date of the visit"))
+    summary = models.TextField(_("what was done"), blank=True)
+    recorded_by = optional_user(_("recorded by"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dispatch visit")
+        verbose_name_plural = _("dispatch visits")
+        ordering = ("visited_on", "id")
+        constraints = [models.UniqueConstraint(fields=("request", "visited_on"), name="dispatch_one_visit_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.visited_on}"
+
+
+class DeskConsultationCount(models.Model):
+    """Consultations the prefecture's one-stop desk took by phone or at the counter in one month.
+
+    Most never become a dispatch request (seed 003 L293: 10,529 consultations in FY2022 against
+    31 firms dispatched), so the desk enters the monthly figure and the counts table shows both.
+    """
+
+    prefecture = models.CharField(_("prefecture"), max_length=2)
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    count = models.PositiveIntegerField(_("consultations"))
+    entered_by = optional_user(_("entered by"))
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("desk consultation count")
+        verbose_name_plural = _("desk consultation counts")
+        ordering = ("prefecture", "month")
+        constraints = [
+            models.UniqueConstraint(fields=("prefecture", "month"), name="desk_consultations_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="desk_consultations_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefecture} {self.month:%Y-%m}: {self.count}"
+
+    @property
+    def prefecture_label(self) -> str:
+        from reference import vocabulary
+
+        return vocabulary.label("prefectures", self.prefecture) or self.prefecture

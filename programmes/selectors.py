@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import ExpertProfile, Organisation, User
+from accounts.selectors import expert_directory_list as accounts_expert_directory_list
 from accounts.selectors import user_organisation_ids
 from core.exceptions import NotFound
 from programmes.eligibility import Eligibility, evaluate
@@ -55,6 +56,37 @@ def programmes_for(
             results.append(result)
     results.sort(key=lambda r: (not r.eligible, len(r.to_arrange), r.next_deadline or dt.date.max))
     return results
+
+
+def programme_find(*, key: str) -> Programme:
+    """An active programme by its code or, failing that, its id (the API's `?programme=` takes either)."""
+    active = Programme.objects.filter(is_active=True)
+    programme = active.filter(code=key).first()
+    if programme is None and key.isdigit():
+        programme = active.filter(pk=int(key)).first()
+    if programme is None:
+        raise NotFound("Programme not found.")
+    return programme
+
+
+def expert_directory_list(*, filters: dict[str, Any] | None = None) -> QuerySet[ExpertProfile]:
+    """accounts' expert directory with one more filter: `programme` (a Programme), its registered experts.
+
+    The filter lives here because accounts may not know programmes; like accounts'
+    relation filters it goes through a `pk__in` subquery, so the annotated load is
+    never multiplied by joined rows.
+    """
+    filters = dict(filters or {})
+    programme: Programme | None = filters.pop("programme", None)
+    qs = accounts_expert_directory_list(filters=filters)
+    if programme is not None:
+        qs = qs.filter(pk__in=programme.registered_experts.values("pk"))
+    return qs
+
+
+def expert_programmes(*, expert: ExpertProfile) -> QuerySet[Programme]:
+    """The active programmes an expert is registered with (the directory's profile page)."""
+    return Programme.objects.filter(is_active=True, registered_experts=expert).order_by("owner", "code")
 
 
 def paid_engagement_list(*, user: User) -> QuerySet[PaidEngagement]:
@@ -152,7 +184,11 @@ STATEMENT_COLUMNS = (
 def statement_rows(
     *, month: dt.date, programme: Programme | None = None, expert: ExpertProfile | None = None
 ) -> Iterator[tuple[Any, ...]]:
-    """Confirmed work of one month (first day given), per expert and SME: a monthly statement."""
+    """Confirmed work of one month (first day given), per expert and SME: a monthly statement.
+
+    Values keep their types (a date, Decimal hours, integer yen) so the XLSX has numbers; the CSV
+    writes them as before the XLSX existed (str of a date is its ISO form, of a Decimal its digits).
+    """
     first = month.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     qs = WorkLogEntry.objects.filter(
@@ -169,8 +205,8 @@ def statement_rows(
             engagement.programme.code,
             engagement.expert.name,
             engagement.organisation.name,
-            entry.worked_on.isoformat(),
-            str(entry.hours),
+            entry.worked_on,
+            entry.hours,
             engagement.hourly_rate_jpy,
             entry.amount_jpy,
             entry.copay_jpy,

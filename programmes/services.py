@@ -63,6 +63,9 @@ def paid_engagement_start(*, actor: User, introduction: Introduction, programme:
         copay_per_hour_jpy=programme.copay_per_hour_jpy or 0,
         created_by=actor,
     )
+    # Whoever the programme pays is on its roster: the directory's programme filter and the
+    # profile page read the roster alone (the migration registered earlier engagements' experts).
+    programme.registered_experts.add(introduction.expert)
     audit_record(actor=actor, action="paid_engagement.start", obj=engagement, note=programme.code)
     return engagement
 
@@ -175,6 +178,7 @@ PROGRAMME_FIELDS = (
     "cap_per_firm_jpy",
     "cap_per_expert_jpy",
     "visit_cap_per_firm",
+    "is_dispatch",
     "eligibility",
     "bonus_points",
     "kpis",

@@ -11,13 +11,11 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from core.spreadsheets import XLSX_TYPE as XLSX_TYPE  # re-exported: the pages' downloads name it from here
+from core.spreadsheets import append_bold_row, set_column_widths, sheet_title, workbook_bytes
 from matching.metrics import Filters, section_data_recent
 from reports.tables import SECTION_TITLES, Label, Table, section_tables
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_value(value: Any, kind: str) -> Any:
@@ -63,48 +61,30 @@ def tables_csv(tables: list[Table], f: Filters) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _sheet_title(title: str, used: set[str]) -> str:
-    # Excel: at most 31 characters, none of []:*?/\ , unique in the workbook.
-    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet"
-    name, n = clean, 2
-    while name in used:
-        name = f"{clean[:28]} {n}"
-        n += 1
-    used.add(name)
-    return name
-
-
 def tables_xlsx(sheets: list[tuple[Label, list[Table]]], f: Filters) -> bytes:
     workbook = Workbook()
-    bold = Font(bold=True)
     used: set[str] = set()
     first = True
-    for sheet_title, tables in sheets:
+    for title, tables in sheets:
         sheet = workbook.active if first else workbook.create_sheet()
         assert sheet is not None
         first = False
-        sheet.title = _sheet_title(str(sheet_title), used)
+        sheet.title = sheet_title(str(title), used)
         for row in filters_rows(f):
             sheet.append(row)
         widths: dict[int, int] = {}
         for table in tables:
             sheet.append([])
-            sheet.append([str(table.title)])
-            sheet.cell(row=sheet.max_row, column=1).font = bold
-            sheet.append([str(c.label) for c in table.columns])
-            for cell in sheet[sheet.max_row]:
-                cell.font = bold
+            append_bold_row(sheet, [table.title])
+            append_bold_row(sheet, [c.label for c in table.columns])
             for row in _export_rows(table):
                 sheet.append(row)
             for i, c in enumerate(table.columns, start=1):
                 widths[i] = max(widths.get(i, 8), min(len(str(c.label)) * 2, 40))
             if table.total is not None and table.total > len(table.rows):
                 sheet.append([str(_("First %(n)d of %(total)d rows.") % {"n": len(table.rows), "total": table.total})])
-        for i, width in widths.items():
-            sheet.column_dimensions[get_column_letter(i)].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        set_column_widths(sheet, widths)
+    return workbook_bytes(workbook)
 
 
 def section_file(section: str, f: Filters, fmt: str) -> tuple[bytes, str, str]:

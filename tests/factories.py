@@ -23,7 +23,15 @@ from matching.models import (
     RefreshJob,
 )
 from opportunities.models import Need, Opportunity
-from programmes.models import PaidEngagement, Programme, Round, WorkLogEntry
+from programmes.models import (
+    DeskConsultationCount,
+    DispatchRequest,
+    DispatchVisit,
+    PaidEngagement,
+    Programme,
+    Round,
+    WorkLogEntry,
+)
 from reference.models import VocabularyTerm
 from reports.models import ExportJob
 
@@ -328,3 +336,44 @@ class AuditEventFactory(DjangoModelFactory):
 def recommend(query: Need | Opportunity, candidate: ExpertProfile | Organisation, rank: int = 1, **kwargs: Any) -> Any:
     """A saved Recommendation of `candidate` for `query` (what a refresh would have written)."""
     return RecommendationFactory(query=query, candidate=candidate, rank=rank, **kwargs)
+
+
+class DispatchProgrammeFactory(ProgrammeFactory):
+    """A prefectural dispatch like Aomori's 事業計画策定支援: free visits, at most 5 per firm (seed 003 L79)."""
+
+    owner = Programme.Owner.PREFECTURE
+    prefecture = "04"
+    is_dispatch = True
+    visit_cap_per_firm = 5
+
+
+class DispatchRequestFactory(DjangoModelFactory):
+    class Meta:
+        model = DispatchRequest
+
+    programme = factory.SubFactory(DispatchProgrammeFactory)
+    organisation = factory.SubFactory(OrganisationFactory, prefecture=factory.SelfAttribute("..programme.prefecture"))
+    description = "新分野展開の事業計画づくりを手伝ってほしい"
+
+
+class DispatchVisitFactory(DjangoModelFactory):
+    class Meta:
+        model = DispatchVisit
+
+    request = factory.SubFactory(
+        DispatchRequestFactory,
+        status=DispatchRequest.Status.ASSIGNED,
+        expert=factory.SubFactory(ExpertProfileFactory),
+    )
+    visited_on = factory.LazyFunction(lambda: timezone.localdate())
+    summary = "現状の聞き取り"
+
+
+class DeskConsultationCountFactory(DjangoModelFactory):
+    class Meta:
+        model = DeskConsultationCount
+        django_get_or_create = ("prefecture", "month")
+
+    prefecture = "02"
+    month = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    count = 850

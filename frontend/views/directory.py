@@ -15,13 +15,14 @@ from frontend.forms import ExpertDirectoryFilterForm
 from frontend.persona import Persona
 from frontend.views.common import filters_from, or_404, paginate, persona_required
 from matching import selectors as matching_selectors
+from programmes import selectors as programme_selectors
 
 
 @login_required
 def expert_directory(request: HttpRequest) -> HttpResponse:
     filter_form = ExpertDirectoryFilterForm(request.GET)
     filters = filters_from(filter_form)
-    page = paginate(request, account_selectors.expert_directory_list(filters=filters))
+    page = paginate(request, programme_selectors.expert_directory_list(filters=filters))
     return render(
         request,
         "frontend/directory/experts.html",
@@ -33,7 +34,10 @@ def expert_directory(request: HttpRequest) -> HttpResponse:
 def expert_directory_detail(request: HttpRequest, pk: int) -> HttpResponse:
     expert = or_404(account_selectors.expert_directory_get, expert_id=pk)
     record = matching_selectors.candidate_track_record(expert=expert)
-    return render(request, "frontend/directory/expert.html", {"expert": expert, "record": record})
+    programmes = programme_selectors.expert_programmes(expert=expert)
+    return render(
+        request, "frontend/directory/expert.html", {"expert": expert, "record": record, "programmes": programmes}
+    )
 
 
 @persona_required(lambda p: p.sees_suppliers or p.is_sme)

@@ -20,7 +20,7 @@ from frontend.persona import Persona
 from frontend.views.common import add_service_errors, or_404, paginate, persona_required
 from matching import selectors as matching_selectors
 from programmes import selectors, services
-from programmes.statements import parse_month, statement_csv
+from programmes.statements import parse_month, statement_response
 
 takes_part_required = persona_required(lambda p: p.expert is not None or p.is_sme)
 bureau_or_staff_required = persona_required(lambda p: p.is_bureau)
@@ -153,19 +153,19 @@ STATEMENT_HEADERS = (
 
 @persona_required(lambda p: p.expert is not None)
 @require_GET
-def expert_statement(request: HttpRequest, persona: Persona) -> HttpResponse:
+def expert_statement(request: HttpRequest, persona: Persona, fmt: str = "csv") -> HttpResponse:
     month = _month(request)
     rows = selectors.statement_rows(month=month, expert=persona.expert)
-    return statement_csv(rows, f"statement-{month:%Y-%m}.csv", STATEMENT_HEADERS)
+    return statement_response(rows, fmt=fmt, stem=f"statement-{month:%Y-%m}", header=STATEMENT_HEADERS, month=month)
 
 
 @bureau_or_staff_required
 @require_GET
-def programme_statement(request: HttpRequest, persona: Persona, code: str) -> HttpResponse:
+def programme_statement(request: HttpRequest, persona: Persona, code: str, fmt: str = "csv") -> HttpResponse:
     programme = or_404(selectors.programme_get, code=code)
     month = _month(request)
     rows = selectors.statement_rows(month=month, programme=programme)
-    return statement_csv(rows, f"{code}-{month:%Y-%m}.csv", STATEMENT_HEADERS)
+    return statement_response(rows, fmt=fmt, stem=f"{code}-{month:%Y-%m}", header=STATEMENT_HEADERS, month=month)
 
 
 @bureau_or_staff_required

@@ -70,3 +70,16 @@ def test_the_transition_endpoints_document_their_body(schema: dict[str, Any]) ->
     decline = schema["paths"]["/api/v1/introductions/{introduction_id}/decline/"]["post"]
     fields = _ref(schema, decline["requestBody"]["content"]["application/json"]["schema"])["properties"]
     assert "reason" in fields
+
+
+def test_the_directory_filter_and_the_statement_files_are_documented(schema: dict[str, Any]) -> None:
+    experts = {p["name"]: p for p in schema["paths"]["/api/v1/experts/"]["get"]["parameters"]}
+    assert experts["programme"]["schema"]["type"] == "string" and "registered" in experts["programme"]["description"]
+    csv_ok = schema["paths"]["/api/v1/paid-engagements/statement/"]["get"]["responses"]["200"]["content"]
+    xlsx_ok = schema["paths"]["/api/v1/paid-engagements/statement.xlsx"]["get"]["responses"]["200"]["content"]
+    assert set(csv_ok) == {"text/csv"}
+    assert xlsx_ok == {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        }
+    }

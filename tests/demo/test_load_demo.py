@@ -7,6 +7,7 @@ from django.test import Client
 from accounts.models import ExpertProfile, Organisation, User
 from matching.models import Introduction, IntroductionEvent, Recommendation
 from opportunities.models import Need, Opportunity
+from programmes.models import Programme
 
 # Transactional: recommendations are computed on commit of the load, as in `make demo`.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,6 +44,12 @@ def test_it_loads_a_believable_market_once(client: Client, capfd: pytest.Capture
     for expert in ExpertProfile.objects.all():
         open_engagements = expert.engagements.filter(closed_at__isnull=True).count()
         assert expert.active_engagements + open_engagements <= max(expert.capacity, expert.active_engagements)
+    # The dispatch schemes keep rosters: the expert the demo pays, and experts who serve 青森 for its schemes.
+    persona_expert = ExpertProfile.objects.get(user__email="expert@demo.tsunagu.jp")
+    assert persona_expert.programme_registrations.filter(code="demo_dispatch").exists()
+    for code in ("demo_dispatch", "aomori_expert_dispatch"):
+        roster = Programme.objects.get(code=code).registered_experts.all()
+        assert 2 <= roster.count() <= 9, code
     counts = (Organisation.objects.count(), Need.objects.count())
     call_command("load_demo", "--if-empty")
     assert (Organisation.objects.count(), Need.objects.count()) == counts

@@ -17,6 +17,7 @@ from tests.factories import (
     OpportunityFactory,
     OrganisationFactory,
     OutcomeFactory,
+    ProgrammeFactory,
     recommend,
 )
 
@@ -145,3 +146,32 @@ def test_the_directory_page_runs_a_fixed_number_of_queries(
         IntroductionFactory(candidate=profile, status="accepted")
     with django_assert_max_num_queries(14):
         assert owner_client.get(reverse("expert-directory")).status_code == 200
+
+
+def test_the_directory_filters_by_programme_registration(owner_client: Client) -> None:
+    registered = expert(name="派遣登録太郎")
+    expert(name="未登録花子")
+    dispatch = ProgrammeFactory(code="dispatch", name_ja="専門家派遣（時間制）")
+    dispatch.registered_experts.add(registered)
+    ProgrammeFactory(code="ended", name_ja="終了した制度", is_active=False).registered_experts.add(registered)
+
+    response = owner_client.get(reverse("expert-directory"), {"programme": "dispatch"})
+    assert [e.name for e in response.context["page"].object_list] == ["派遣登録太郎"]
+    html = response.content.decode()
+    # The filter form offers the active programmes only, the chosen one selected.
+    assert '<option value="dispatch" selected>専門家派遣（時間制）</option>' in html
+    assert 'value="ended"' not in html and "登録している制度" in html
+    # An unknown or ended programme is shown as an invalid choice and filters nothing.
+    unknown = owner_client.get(reverse("expert-directory"), {"programme": "ended"})
+    assert len(unknown.context["page"].object_list) == 2 and unknown.context["filter_form"].errors
+
+
+def test_the_profile_lists_the_programme_registrations(owner_client: Client) -> None:
+    profile = expert(name="派遣登録太郎")
+    ProgrammeFactory(code="dispatch", name_ja="専門家派遣（時間制）").registered_experts.add(profile)
+    ProgrammeFactory(code="ended", name_ja="終了した制度", is_active=False).registered_experts.add(profile)
+    html = owner_client.get(reverse("expert-directory-detail", args=[profile.pk])).content.decode()
+    assert "登録している制度" in html and "専門家派遣（時間制）" in html and "終了した制度" not in html
+    assert f"{reverse('expert-directory')}?programme=dispatch" in html
+    unregistered = owner_client.get(reverse("expert-directory-detail", args=[expert().pk])).content.decode()
+    assert "登録している制度" in unregistered and "専門家派遣（時間制）" not in unregistered

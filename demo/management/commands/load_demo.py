@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.test.utils import override_settings
 
 from accounts.models import ExpertProfile, Organisation
+from demo.dispatch import demo_dispatch_load
 from demo.history import demo_history_build
 from demo.loader import demo_is_loaded, demo_load
 from demo.programmes import demo_programmes_load
@@ -54,6 +55,7 @@ class Command(BaseCommand):
                 sme=Organisation.objects.get(external_id=personas["sme"]["profile_id"]),
                 expert=ExpertProfile.objects.get(external_id=personas["expert"]["profile_id"]),
             )
+            demo_dispatch_load()  # Aomori's FY2022 as seed 003 reports it
         self.stdout.write(f"Loaded {result['profiles']} profiles and {result['queries']} needs/opportunities.")
         states = ", ".join(f"{state}: {n}" for state, n in sorted(history.items()))
         self.stdout.write(f"Demo history: {sum(history.values())} introductions ({states}).")
