@@ -698,6 +698,13 @@ def section_data(section: str, f: Filters) -> dict[str, Any]:
     return SECTION_FUNCTIONS[section](f)
 
 
+def figures_cache_key(section: str, f: Filters) -> str:
+    """The cache key of one section's figures for these filters (and whatever is drawn from them)."""
+    # Labels inside the figures are translated when computed: the language is part of the key.
+    parts = (section, f.since, f.until, f.prefectures, f.sector, f.expert_type, f.records, get_language())
+    return "bureau-figures:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def section_data_recent(section: str, f: Filters) -> tuple[dict[str, Any], datetime]:
     """A section's figures as computed at most BUREAU_FIGURES_MAX_AGE seconds ago, and when.
 
@@ -710,9 +717,7 @@ def section_data_recent(section: str, f: Filters) -> tuple[dict[str, Any], datet
     max_age = settings.BUREAU_FIGURES_MAX_AGE
     if max_age <= 0:
         return section_data(section, f), timezone.now()
-    # Labels inside the figures are translated when computed: the language is part of the key.
-    parts = (section, f.since, f.until, f.prefectures, f.sector, f.expert_type, f.records, get_language())
-    key = "bureau-figures:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = figures_cache_key(section, f)
     cached: tuple[dict[str, Any], datetime] | None = cache.get(key)
     if cached is None:
         cached = (section_data(section, f), timezone.now())

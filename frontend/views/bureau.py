@@ -11,8 +11,10 @@ filters, call them and render.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import (
@@ -38,7 +40,7 @@ from accounts.models import Organisation
 from accounts.scope import BureauScope
 from core.exceptions import ApplicationError
 from frontend.bureau_forms import VettingDecisionForm
-from frontend.charts import format_value, table_view
+from frontend.charts import TableView, format_value, table_view
 from frontend.forms import BureauFilterForm, VettingFilterForm
 from frontend.persona import Persona
 from frontend.views.common import add_service_errors, filters_from, or_404, paginate, persona_required
@@ -129,6 +131,14 @@ def _scope_and_filters(
 # --- Dashboard --------------------------------------------------------------------------------------------------
 
 
+def _section_table_views(section: str, f: Filters, data: dict[str, Any]) -> list[TableView]:
+    return [table_view(t) for t in tables.section_tables(section, f, data) if not t.records]
+
+
+def _uncovered_view(f: Filters) -> TableView:
+    return table_view(tables.uncovered_needs_table(f, limit=20))
+
+
 @bureau_staff_required
 @require_GET
 def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
@@ -145,15 +155,20 @@ def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
     # One section per page when asked (?section=funnel): a page that reads, and prints, as a brief.
     only = request.GET.get("section", "")
     shown = [only] if only in metrics.SECTIONS else list(metrics.SECTIONS)
+    # A section's tables and charts are drawn only when its cached fragment is missing (templates call
+    # callables): drawing all six took most of the page's time. The fragment key follows the figures'
+    # own entry, so a fragment never outlives the figures it shows.
+    links = sorted((k, v) for k, v in request.GET.lists() if k not in ("section", "page"))
     sections = [
         {
             "key": section,
             "title": tables.SECTION_TITLES[section],
-            "tables": [table_view(t) for t in tables.section_tables(section, f, data[section]) if not t.records],
+            "tables": partial(_section_table_views, section, f, data[section]),
+            "fragment": f"{metrics.figures_cache_key(section, f)}:{recent[section][1].timestamp()}:{links}",
         }
         for section in shown
     ]
-    uncovered = table_view(tables.uncovered_needs_table(f, limit=20)) if scope.can_see_records else None
+    uncovered = partial(_uncovered_view, f) if scope.can_see_records else None
     funnel = {s["stage"]: s for s in data["funnel"]["stages"]}
     kpis = [
         (_("Introductions proposed"), format_value(funnel["proposed"]["count"], "int")),
@@ -183,6 +198,7 @@ def bureau_dashboard(request: HttpRequest, persona: Persona) -> HttpResponse:
             "section_titles": [(key, tables.SECTION_TITLES[key]) for key in metrics.SECTIONS],
             "current_section": only if only in metrics.SECTIONS else "",
             "computed_at": min(computed for _figures, computed in recent.values()),
+            "figures_max_age": settings.BUREAU_FIGURES_MAX_AGE,
         },
     )
 

@@ -268,6 +268,39 @@ def test_the_dashboard_reuses_its_figures_for_a_while_and_its_export_agrees(
     assert funnel_counts(bureau_client)["proposed"] == 2
 
 
+def test_the_dashboard_draws_its_sections_once_per_figures(
+    bureau_owner_client: Client, market: dict[str, Any], settings: Any
+) -> None:
+    import re
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.BUREAU_FIGURES_MAX_AGE = 60
+    introduce(market["miyagi_need"], market["dx"])
+    url = reverse("bureau-dashboard")
+
+    def sections(html: str) -> list[str]:
+        return re.findall(r'<section class="card metric-section".*?</section>', html, re.S)
+
+    with CaptureQueriesContext(connection) as first_queries:
+        first = bureau_owner_client.get(url).content.decode()
+    # Nobody serves Aomori (02): a new uncovered need, which the owner's list would show if it were drawn again.
+    NeedFactory(organisation=market["miyagi_sme"], prefecture="02", title="青森で生産管理を相談したい")
+    with CaptureQueriesContext(connection) as again_queries:
+        again = bureau_owner_client.get(url).content.decode()
+
+    assert len(sections(first)) == 6
+    assert sections(again) == sections(first)  # the same drawing, from the cache
+    assert "青森で生産管理を相談したい" not in again
+    assert len(again_queries) < len(first_queries)
+    # Other filters are other drawings; when the figures expire, everything is drawn again.
+    assert sections(bureau_owner_client.get(url, {"sector": "semiconductor"}).content.decode()) != sections(first)
+    cache.clear()
+    assert "青森で生産管理を相談したい" in bureau_owner_client.get(url).content.decode()
+
+
 def test_filters_narrow_the_numbers(bureau_client: Client, market: dict[str, Any]) -> None:
     introduce(market["miyagi_need"], market["dx"], State.REQUESTED)  # semiconductor, DX coordinator
     other_need = NeedFactory(organisation=market["miyagi_sme"], prefecture="02")  # Aomori, no sector
