@@ -12,6 +12,7 @@ app.autodiscover_tasks()
 
 # Periodic schedules live in code; django-celery-beat mirrors them into the admin.
 from matching.schedule import BEAT_SCHEDULE as MATCHING_SCHEDULE  # noqa: E402
+from programmes.schedule import BEAT_SCHEDULE as PROGRAMMES_SCHEDULE  # noqa: E402
 from reports.schedule import BEAT_SCHEDULE as REPORTS_SCHEDULE  # noqa: E402
 
-app.conf.beat_schedule = {**MATCHING_SCHEDULE, **REPORTS_SCHEDULE}
+app.conf.beat_schedule = {**MATCHING_SCHEDULE, **PROGRAMMES_SCHEDULE, **REPORTS_SCHEDULE}

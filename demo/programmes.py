@@ -15,10 +15,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ExpertProfile, Organisation
+from accounts.scope import prefecture_region, region_prefectures
 from matching.models import Introduction, IntroductionEvent
 from opportunities.models import Need
 from programmes.catalogue import catalogue_rows
-from programmes.models import PaidEngagement, Programme, Round, WorkLogEntry
+from programmes.models import FollowUp, PaidEngagement, Participation, Programme, Round, WorkLogEntry
 from programmes.services import programmes_load
 
 DEMO_ROUNDS = {"monozukuri": 45, "jizokuka": 20, "it_donyu": 75, "gotech": 110, "shokei_hikitsugi": 60}
@@ -62,7 +63,77 @@ def demo_programmes_load(*, sme: Organisation, expert: ExpertProfile) -> PaidEng
     )
     engagement = _paid_support(dispatch, sme=sme, expert=expert, today=today)
     _rosters(fallback_categories=source.need_categories)
+    _follow_ups(sme=sme, today=today)
     return engagement
+
+
+# (programme, growth in % or a yes/no answer) of other demo SMEs' answered follow-ups: made up for the demo.
+DEMO_OUTCOMES: tuple[tuple[str, int | bool], ...] = (
+    ("monozukuri", 12),
+    ("monozukuri", 9),
+    ("monozukuri", 4),
+    ("monozukuri", 15),
+    ("monozukuri", -3),
+    ("monozukuri", 10),
+    ("jizokuka", True),
+    ("jizokuka", True),
+    ("jizokuka", False),
+    ("jizokuka", True),
+    ("it_donyu", 11),
+    ("it_donyu", 6),
+    ("it_donyu", 8),
+)
+
+
+def _follow_ups(*, sme: Organisation, today: dt.date) -> None:
+    """Outcome follow-ups: one due for the demo SME, answered ones from other SMEs for the bureau's KPI page."""
+    from programmes.kpis import horizons_for
+
+    def participation(org: Organisation, code: str, years: int, baseline: int) -> Participation | None:
+        programme = Programme.objects.filter(code=code).first()
+        if programme is None:
+            return None
+        ended_on = today - dt.timedelta(days=365 * years + 3)
+        record, created = Participation.objects.get_or_create(
+            organisation=org,
+            programme=programme,
+            ended_on=ended_on,
+            defaults={
+                "value_added_jpy": baseline,
+                "payroll_jpy": baseline // 2,
+                "labour_productivity_jpy": baseline // 10,
+            },
+        )
+        if created:
+            FollowUp.objects.bulk_create(
+                FollowUp(participation=record, horizon_years=h, due_on=ended_on.replace(year=ended_on.year + h))
+                for h in horizons_for(programme)
+                if h <= years  # later horizons are not due yet; the demo keeps only the ones it shows
+            )
+        return record
+
+    participation(sme, "monozukuri", 3, 80_000_000)  # its 3-year follow-up is due: the persona's to-do
+    # Firms in the demo bureau's jurisdiction (東北, the bureau persona is in 04) first, so its KPI page shows them.
+    tohoku = region_prefectures(prefecture_region("04") or "")
+    others = list(
+        Organisation.objects.filter(kind=Organisation.Kind.SME, prefecture__in=tohoku).exclude(pk=sme.pk).order_by("pk")
+    )
+    if len(others) < len(DEMO_OUTCOMES):
+        others += list(Organisation.objects.filter(kind=Organisation.Kind.SME).exclude(pk=sme.pk).order_by("pk"))
+    now = timezone.now()
+    for (code, outcome), org in zip(DEMO_OUTCOMES, others[: len(DEMO_OUTCOMES)], strict=False):
+        years = 1 if code == "jizokuka" else 3
+        baseline = 50_000_000 + 1_000_000 * (org.pk % 40)
+        record = participation(org, code, years, baseline)
+        if record is None:
+            continue
+        answers: dict[str, object] = {"answered_at": now}
+        if isinstance(outcome, bool):
+            answers["new_sales_channel"] = outcome
+        else:
+            grown = baseline * (100 + outcome) // 100
+            answers.update(value_added_jpy=grown, payroll_jpy=grown // 2, labour_productivity_jpy=grown // 10)
+        FollowUp.objects.filter(participation=record, horizon_years=years, answered_at__isnull=True).update(**answers)
 
 
 def _rosters(*, fallback_categories: list[str]) -> None:

@@ -652,3 +652,53 @@ class InterestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What you can supply: materials, tolerances, volumes, lead times, certifications."),
     )
+
+
+class FollowUpForm(forms.Form):
+    """The outcome follow-up's short form; the questions the programme's KPIs need are required."""
+
+    value_added_jpy = forms.IntegerField(
+        label=_("Value added (yen)"),
+        min_value=0,
+        required=False,
+        help_text=_("Operating profit + personnel costs + depreciation, for the last fiscal year."),
+    )
+    payroll_jpy = forms.IntegerField(label=_("Total payroll (yen)"), min_value=0, required=False)
+    labour_productivity_jpy = forms.IntegerField(
+        label=_("Labour productivity (yen)"),
+        min_value=0,
+        required=False,
+        help_text=_("Value added per worker."),
+    )
+    new_sales_channel = forms.TypedChoiceField(
+        label=_("Did the project open a new sales channel?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    commercialised = forms.TypedChoiceField(
+        label=_("Have the results been commercialised?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, measures: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in measures:
+            self.fields[name].required = True
+        # Yes/no questions are asked only where a KPI counts them.
+        for name in ("new_sales_channel", "commercialised"):
+            if name not in measures:
+                del self.fields[name]
+
+    def answers(self) -> dict[str, Any]:
+        return {k: (None if v == "" else v) for k, v in self.cleaned_data.items()}
+
+
+class KpiTargetForm(forms.Form):
+    target_percent = forms.DecimalField(
+        label=_("Target (%)"), min_value=Decimal(0), max_value=Decimal(1000), max_digits=6, decimal_places=2
+    )

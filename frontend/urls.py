@@ -64,6 +64,13 @@ urlpatterns = [
         name="work-entry-decide",
     ),
     path("bureau/programmes/", views.programmes.programme_budgets, name="programme-budgets"),
+    path("bureau/programmes/kpis/", views.programmes.programme_kpis, name="programme-kpis"),
+    path(
+        "bureau/programmes/<slug:code>/kpis/<int:index>/target/",
+        views.programmes.kpi_target_set,
+        name="kpi-target-set",
+    ),
+    path("follow-ups/<int:pk>/", views.programmes.follow_up_detail, name="follow-up-detail"),
     path(
         "bureau/programmes/<slug:code>/statement.csv",
         views.programmes.programme_statement,

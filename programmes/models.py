@@ -346,3 +346,115 @@ class DeskConsultationCount(models.Model):
         from reference import vocabulary
 
         return vocabulary.label("prefectures", self.prefecture) or self.prefecture
+
+
+# --- Outcome follow-ups and KPI targets (seed 002/004: the programmes' 成果目標) -------------------------------
+
+
+def _figure(verbose_name: Any) -> Any:
+    return models.PositiveBigIntegerField(verbose_name, null=True, blank=True)
+
+
+class Participation(models.Model):
+    """An SME took part in a programme; its project ended on ``ended_on``. The figures are its baseline."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="participations", verbose_name=_("SME")
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="participations", verbose_name=_("programme")
+    )
+    ended_on = models.DateField(_("project ended on"))
+    value_added_jpy = _figure(_("value added (yen)"))
+    payroll_jpy = _figure(_("total payroll (yen)"))
+    labour_productivity_jpy = _figure(_("labour productivity (value added per worker, yen)"))
+    created_by = optional_user(_("recorded by"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("programme participation")
+        verbose_name_plural = _("programme participations")
+        ordering = ("-ended_on", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("organisation", "programme", "ended_on"), name="participation_one_per_project"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.code}: {self.organisation_id} ({self.ended_on})"
+
+
+class FollowUp(models.Model):
+    """The SME's answer on its outcome some years after the project ended (a short form)."""
+
+    class Horizon(models.IntegerChoices):
+        ONE = 1, _("1 year")
+        THREE = 3, _("3 years")
+        FIVE = 5, _("5 years")
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("programme participation")
+    )
+    horizon_years = models.PositiveSmallIntegerField(_("years after the project"), choices=Horizon.choices)
+    due_on = models.DateField(_("due on"), db_index=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = optional_user(_("answered by"))
+    value_added_jpy = _figure(_("value added (yen)"))
+    payroll_jpy = _figure(_("total payroll (yen)"))
+    labour_productivity_jpy = _figure(_("labour productivity (value added per worker, yen)"))
+    new_sales_channel = models.BooleanField(_("opened a new sales channel"), null=True, blank=True)
+    commercialised = models.BooleanField(_("commercialised the results"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("last reminded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outcome follow-up")
+        verbose_name_plural = _("outcome follow-ups")
+        ordering = ("due_on", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("participation", "horizon_years"), name="follow_up_one_per_horizon")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participation_id} +{self.horizon_years}y"
+
+
+class KpiTarget(models.Model):
+    """The target a bureau sets for one KPI of a programme (the KPI's position in ``Programme.kpis``).
+
+    ``bureau`` empty: the national target set by staff. Without a row, the seed's figure applies.
+    """
+
+    bureau = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="kpi_targets",
+        verbose_name=_("bureau"),
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="kpi_targets", verbose_name=_("programme")
+    )
+    kpi_index = models.PositiveSmallIntegerField(_("KPI"))
+    target_percent = models.DecimalField(_("target (%)"), max_digits=6, decimal_places=2)
+    set_by = optional_user(_("set by"))
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("bureau", "programme", "kpi_index"),
+                condition=Q(bureau__isnull=False),
+                name="kpi_target_one_per_bureau",
+            ),
+            models.UniqueConstraint(
+                fields=("programme", "kpi_index"), condition=Q(bureau__isnull=True), name="kpi_target_one_national"
+            ),
+            models.CheckConstraint(condition=Q(target_percent__gte=0), name="kpi_target_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.code}#{self.kpi_index}: {self.target_percent}%"

@@ -27,7 +27,10 @@ from programmes.models import (
     DeskConsultationCount,
     DispatchRequest,
     DispatchVisit,
+    FollowUp,
+    KpiTarget,
     PaidEngagement,
+    Participation,
     Programme,
     Round,
     WorkLogEntry,
@@ -377,3 +380,35 @@ class DeskConsultationCountFactory(DjangoModelFactory):
     prefecture = "02"
     month = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     count = 850
+
+
+class ParticipationFactory(DjangoModelFactory):
+    class Meta:
+        model = Participation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    ended_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=3 * 365))
+    value_added_jpy = 100_000_000
+    payroll_jpy = 50_000_000
+    labour_productivity_jpy = 5_000_000
+
+
+class FollowUpFactory(DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    participation = factory.SubFactory(ParticipationFactory)
+    horizon_years = 3
+    due_on = factory.LazyAttribute(
+        lambda o: o.participation.ended_on.replace(year=o.participation.ended_on.year + o.horizon_years)
+    )
+
+
+class KpiTargetFactory(DjangoModelFactory):
+    class Meta:
+        model = KpiTarget
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    kpi_index = 0
+    target_percent = 50

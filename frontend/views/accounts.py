@@ -20,6 +20,7 @@ from core.exceptions import ApplicationError
 from frontend.forms import AccountEraseForm, SignupForm
 from matching import selectors as matching_selectors
 from opportunities import selectors as opportunity_selectors
+from programmes import kpis
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["expert_todo"] = matching_selectors.todo_for_expert(expert=expert)
     if organisation is not None and organisation.kind == "sme":
         context["sme_todo"] = matching_selectors.todo_for_sme(user=request.user)
+        context["follow_ups"] = list(kpis.follow_ups_to_answer(organisation=organisation))
         needs = opportunity_selectors.need_list(user=request.user, filters={"q": request.GET.get("q", "")})
         context["page"] = Paginator(needs, 20).get_page(request.GET.get("page"))
     elif organisation is not None and organisation.kind == "buyer":

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -15,11 +16,11 @@ from django.views.decorators.http import require_GET
 
 from accounts.scope import bureau_scope_for_user
 from core.exceptions import ApplicationError
-from frontend.forms import PaidEngagementStartForm, WorkDisputeForm, WorkLogForm
+from frontend.forms import FollowUpForm, KpiTargetForm, PaidEngagementStartForm, WorkDisputeForm, WorkLogForm
 from frontend.persona import Persona
 from frontend.views.common import add_service_errors, or_404, paginate, persona_required
 from matching import selectors as matching_selectors
-from programmes import selectors, services
+from programmes import kpis, selectors, services
 from programmes.statements import parse_month, statement_response
 
 takes_part_required = persona_required(lambda p: p.expert is not None or p.is_sme)
@@ -180,3 +181,78 @@ def programme_budgets(request: HttpRequest, persona: Persona) -> HttpResponse:
             "scope": bureau_scope_for_user(user=persona.user),
         },
     )
+
+
+# --- Outcome follow-ups (the SME) and programme KPIs (the bureau) -------------------------------------------
+
+
+def _follow_up_initial(follow_up: Any) -> dict[str, Any]:
+    initial: dict[str, Any] = {name: getattr(follow_up, name) for name in kpis.FIGURES}
+    for name in kpis.FLAGS:
+        value = getattr(follow_up, name)
+        initial[name] = "" if value is None else ("yes" if value else "no")
+    return initial
+
+
+@persona_required(lambda p: p.is_sme)
+def follow_up_detail(request: HttpRequest, persona: Persona, pk: int) -> HttpResponse:
+    follow_up = or_404(kpis.follow_up_get, user=persona.user, follow_up_id=pk)
+    measures = kpis.follow_up_measures(follow_up)
+    if request.method == "POST":
+        form = FollowUpForm(request.POST, measures=measures)
+        if form.is_valid():
+            try:
+                kpis.follow_up_answer(actor=persona.user, follow_up=follow_up, **form.answers())
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Thank you. Your answer was recorded."))
+                return redirect("follow-up-detail", pk=pk)
+    else:
+        form = FollowUpForm(initial=_follow_up_initial(follow_up), measures=measures)
+    return render(
+        request,
+        "frontend/programmes/follow_up.html",
+        {
+            "follow_up": follow_up,
+            "participation": follow_up.participation,
+            "form": form,
+        },
+    )
+
+
+@bureau_or_staff_required
+def programme_kpis(request: HttpRequest, persona: Persona) -> HttpResponse:
+    scope = bureau_scope_for_user(user=persona.user)
+    can_set = scope.can_see_records and (scope.organisation is not None or persona.user.is_staff)
+    sections = [
+        (programme, kpis.programme_kpis(programme=programme, prefectures=scope.prefectures, bureau=scope.organisation))
+        for programme in kpis.programmes_with_kpis()
+    ]
+    return render(
+        request,
+        "frontend/programmes/kpis.html",
+        {"sections": sections, "tab": "kpis", "scope": scope, "can_set": can_set},
+    )
+
+
+@bureau_or_staff_required
+def kpi_target_set(request: HttpRequest, persona: Persona, code: str, index: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    programme = or_404(selectors.programme_get, code=code)
+    form = KpiTargetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a percentage between 0 and 1000."))
+        return redirect("programme-kpis")
+    try:
+        kpis.kpi_target_set(
+            actor=persona.user, programme=programme, kpi_index=index, target_percent=form.cleaned_data["target_percent"]
+        )
+    except ApplicationError as exc:
+        if exc.status_code == 403:
+            raise DjangoPermissionDenied(exc.message) from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Target saved."))
+    return redirect("programme-kpis")

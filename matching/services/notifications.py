@@ -17,6 +17,7 @@ or the mail server is down:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -220,6 +221,32 @@ def notification_send_reminder(*, introduction_id: int) -> list[int]:
     ).get(pk=introduction_id)
     answering = introduction.answering_side
     return _notify(introduction=introduction, sides=(answering,), kind="reminder", key=f"reminder:{introduction_id}")
+
+
+def notification_send_to_organisation(
+    *, organisation_id: int, kind: str, key: str, texts: Callable[[], tuple[str, str]], url: str
+) -> list[int]:
+    """Notify every active member of an organisation (not about an introduction, e.g. a follow-up reminder).
+
+    ``texts`` returns the title and body; it is called in each recipient's language. Idempotent per (user, key).
+    """
+    created_ids: list[int] = []
+    with transaction.atomic():
+        members = Membership.objects.filter(organisation_id=organisation_id, user__is_active=True).select_related(
+            "user"
+        )
+        for membership in members:
+            user = membership.user
+            with translation.override(user.locale):
+                title, body = texts()
+            notification, created = Notification.objects.get_or_create(
+                user=user, key=key, defaults={"kind": kind, "title": title[:200], "body": body, "url": url}
+            )
+            if created:
+                created_ids.append(notification.pk)
+        ids = list(created_ids)
+        transaction.on_commit(lambda: notifications_email(notification_ids=ids))
+    return created_ids
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:

@@ -7,7 +7,7 @@ from django.test import Client
 from accounts.models import ExpertProfile, Organisation, User
 from matching.models import Introduction, IntroductionEvent, Recommendation
 from opportunities.models import Need, Opportunity
-from programmes.models import Programme
+from programmes.models import FollowUp, Programme
 
 # Transactional: recommendations are computed on commit of the load, as in `make demo`.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,5 +64,14 @@ def test_it_loads_a_believable_market_once(client: Client, capfd: pytest.Capture
     assert not officer.is_staff and not officer.is_superuser and not officer.user_permissions.exists()
     client.force_login(officer)
     assert client.get("/bureau/").status_code == 200
+    # Outcome follow-ups: answered ones from 東北 firms feed the KPI page; the SME persona has one to answer.
+    kpi_page = client.get("/bureau/programmes/kpis/").content.decode()
+    assert "002_e43f891f4b09988d.txt:6" in kpi_page and "事業者の" in kpi_page
+    sme_persona = User.objects.get(email="sme@demo.tsunagu.jp")
+    due = FollowUp.objects.get(participation__organisation__memberships__user=sme_persona, answered_at__isnull=True)
+    client.force_login(sme_persona)
+    assert f"/follow-ups/{due.pk}/" in client.get("/").content.decode()
+    assert client.get(f"/follow-ups/{due.pk}/").status_code == 200
+    client.force_login(officer)
     assert client.get("/admin/").status_code == 302
     assert client.get("/admin/knox/authtoken/").status_code == 302
