@@ -22,6 +22,7 @@ from matching import selectors as matching_selectors
 from matching.models import MAX_OUTCOME_VALUE_JPY, ConflictOfInterest, Introduction, IntroductionEvent, Outcome
 from opportunities.models import Status, TargetKind
 from programmes import selectors as programme_selectors
+from programmes.models import Programme
 from reference import vocabulary
 from reference.jurisdictions import jurisdiction_choices
 
@@ -696,6 +697,41 @@ class FollowUpForm(forms.Form):
 
     def answers(self) -> dict[str, Any]:
         return {k: (None if v == "" else v) for k, v in self.cleaned_data.items()}
+
+
+class ProgrammeChoiceField(forms.ModelChoiceField[Programme]):
+    def label_from_instance(self, obj: Programme) -> str:
+        return obj.name_ja
+
+
+class ParticipationForm(forms.Form):
+    """An SME records a programme it took part in: the project's end and the figures before it (the baseline)."""
+
+    programme = ProgrammeChoiceField(label=_("Programme"), queryset=Programme.objects.none())
+    ended_on = forms.DateField(
+        label=_("Project ended on"),
+        widget=DateInput(),
+        help_text=_("The follow-up questions are asked one, three or five years after this date."),
+    )
+    value_added_jpy = forms.IntegerField(
+        label=_("Value added (yen)"),
+        min_value=0,
+        required=False,
+        help_text=_("Operating profit + personnel costs + depreciation, for the last fiscal year."),
+    )
+    payroll_jpy = forms.IntegerField(label=_("Total payroll (yen)"), min_value=0, required=False)
+    labour_productivity_jpy = forms.IntegerField(
+        label=_("Labour productivity (yen)"), min_value=0, required=False, help_text=_("Value added per worker.")
+    )
+
+    def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["programme"]
+        assert isinstance(field, ProgrammeChoiceField)
+        field.queryset = programmes
+
+    def figures(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("value_added_jpy", "payroll_jpy", "labour_productivity_jpy")}
 
 
 class KpiTargetForm(forms.Form):

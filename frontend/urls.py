@@ -70,6 +70,8 @@ urlpatterns = [
         views.programmes.kpi_target_set,
         name="kpi-target-set",
     ),
+    path("follow-ups/", views.programmes.follow_up_list, name="follow-up-list"),
+    path("follow-ups/new/", views.programmes.participation_new, name="participation-new"),
     path("follow-ups/<int:pk>/", views.programmes.follow_up_detail, name="follow-up-detail"),
     path(
         "bureau/programmes/<slug:code>/statement.csv",

@@ -271,6 +271,22 @@ def follow_up_get(*, user: User, follow_up_id: int) -> FollowUp:
     return follow_up
 
 
+def programmes_followed_up() -> QuerySet[Programme]:
+    """Active programmes whose KPIs the follow-ups measure: the ones a participation can be recorded for."""
+    codes = sorted({r.programme for r in RULES})
+    return Programme.objects.filter(code__in=codes, is_active=True).order_by("name_ja")
+
+
+def participation_list(*, organisation: Organisation) -> QuerySet[Participation]:
+    """The SME's recorded participations with their follow-ups (newest project first)."""
+    return (
+        Participation.objects.filter(organisation=organisation)
+        .select_related("programme")
+        .prefetch_related("follow_ups")
+        .order_by("-ended_on", "-id")
+    )
+
+
 def follow_ups_to_answer(*, organisation: Organisation, today: dt.date | None = None) -> QuerySet[FollowUp]:
     """The SME's follow-ups open for an answer (from EARLY_DAYS before they are due) and not answered yet."""
     today = today or timezone.localdate()

@@ -16,7 +16,14 @@ from django.views.decorators.http import require_GET
 
 from accounts.scope import bureau_scope_for_user
 from core.exceptions import ApplicationError
-from frontend.forms import FollowUpForm, KpiTargetForm, PaidEngagementStartForm, WorkDisputeForm, WorkLogForm
+from frontend.forms import (
+    FollowUpForm,
+    KpiTargetForm,
+    PaidEngagementStartForm,
+    ParticipationForm,
+    WorkDisputeForm,
+    WorkLogForm,
+)
 from frontend.persona import Persona
 from frontend.views.common import add_service_errors, or_404, paginate, persona_required
 from matching import selectors as matching_selectors
@@ -192,6 +199,49 @@ def _follow_up_initial(follow_up: Any) -> dict[str, Any]:
         value = getattr(follow_up, name)
         initial[name] = "" if value is None else ("yes" if value else "no")
     return initial
+
+
+@persona_required(lambda p: p.is_sme)
+def follow_up_list(request: HttpRequest, persona: Persona) -> HttpResponse:
+    """The programmes the SME took part in, with each follow-up's due date and state."""
+    assert persona.organisation is not None
+    return render(
+        request,
+        "frontend/programmes/follow_ups.html",
+        {
+            "page": paginate(request, kpis.participation_list(organisation=persona.organisation)),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@persona_required(lambda p: p.is_sme)
+def participation_new(request: HttpRequest, persona: Persona) -> HttpResponse:
+    """Record a programme the SME took part in; its follow-ups are then due one, three or five years later."""
+    assert persona.organisation is not None
+    programmes = kpis.programmes_followed_up()
+    form = ParticipationForm(request.POST or None, programmes=programmes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participation = kpis.participation_record(
+                actor=persona.user,
+                organisation=persona.organisation,
+                programme=form.cleaned_data["programme"],
+                ended_on=form.cleaned_data["ended_on"],
+                **form.figures(),
+            )
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            dates = ", ".join(f.due_on.isoformat() for f in participation.follow_ups.order_by("due_on"))
+            messages.success(request, _("Recorded. You will be asked for the follow-up figures on %s.") % dates)
+            return redirect("follow-up-list")
+    return render(
+        request,
+        "frontend/programmes/participation_form.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @persona_required(lambda p: p.is_sme)
