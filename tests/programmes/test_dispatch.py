@@ -4,7 +4,6 @@ the visit cap per firm and fiscal year (also under racing submissions), and the 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
@@ -44,6 +43,7 @@ from tests.factories import (
     UserFactory,
     recommend,
 )
+from tests.races import race
 
 Status = DispatchRequest.Status
 REASON = DispatchRequest.Reason
@@ -363,30 +363,14 @@ def test_racing_visits_never_cross_the_cap() -> None:
     assert expert.user is not None
     dispatch_report(actor=expert.user, request=earlier, report="前回")
     request = _assigned(programme, firm, officer, expert)
-    barrier = threading.Barrier(6)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
     def record(day: int) -> None:
         actor = expert.user if day % 2 else officer
         assert actor is not None
-        try:
-            barrier.wait()
-            dispatch_visit_record(actor=actor, request=request, visited_on=_day(day))
-            result = "ok"
-        except ApplicationError as exc:
-            result = str(exc.extra.get("code"))
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+        dispatch_visit_record(actor=actor, request=request, visited_on=_day(day))
 
-    threads = [threading.Thread(target=record, args=(day,)) for day in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert sorted(outcomes) == ["ok"] * 3 + ["visit_cap"] * 3
+    outcomes = race(record)
+    assert outcomes == ["ok"] * 3 + ["visit_cap"] * 3
     assert DispatchVisit.objects.filter(request__organisation=firm).count() == 5
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +27,7 @@ from tests.factories import (
     ProgrammeFactory,
     UserFactory,
 )
+from tests.races import race
 
 TODAY = timezone.localdate
 RATE = 3500
@@ -193,27 +193,7 @@ def test_paid_work_needs_an_accepted_introduction_and_a_qualifying_firm(owner: U
 def test_racing_submissions_never_cross_a_cap() -> None:
     programme = PaidProgrammeFactory(cap_per_firm_jpy=12 * RATE, visit_cap_per_firm=None)
     engagement = PaidEngagementFactory(programme=programme, organisation=OrganisationFactory())
-    barrier = threading.Barrier(6)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def submit(day: int) -> None:
-        try:
-            barrier.wait()
-            _submit(engagement, "6", day=day)
-            result = "ok"
-        except ApplicationError as exc:
-            result = str(exc.extra.get("code"))
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=submit, args=(day,)) for day in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert sorted(outcomes) == ["cap_exceeded"] * 4 + ["ok"] * 2
+    outcomes = race(lambda day: _submit(engagement, "6", day=day))
+    assert outcomes == ["cap_exceeded"] * 4 + ["ok"] * 2
     total = sum(e.amount_jpy for e in WorkLogEntry.objects.filter(engagement=engagement))
     assert total == 12 * RATE
