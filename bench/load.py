@@ -43,6 +43,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -54,7 +55,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.platform import PG, PROTECTED_DBS, ROOT, Api, free_port, tail, wait_for
+from bench.platform import PG, PROTECTED_DBS, ROOT, Api, free_port, percentile, tail, wait_for
 
 OUT = ROOT / "bench" / "out" / "load"
 PY = sys.executable
@@ -249,6 +250,7 @@ class Rig:
             "--only-summary",
         ]
         started = time.monotonic()
+        log_start = (OUT / "web.log").stat().st_size
         run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=self.args.duration + 300)
         (OUT / "locust.log").write_text(run.stdout + run.stderr, encoding="utf-8")
         rows = list(csv.DictReader((OUT / "locust_stats.csv").open(encoding="utf-8")))
@@ -260,12 +262,26 @@ class Rig:
             f"{float(total['Requests/s']):.1f} req/s | p50 {total['50%']} ms, p95 {total['95%']} ms, "
             f"p99 {total['99%']} ms |"
         )
+        server = self.server_times(log_start)
+        if server:
+            self.say(
+                f"| load: time inside gunicorn's workers | {len(server):,} requests of the run (ramp included) | "
+                f"p50 {percentile(server, 50):.0f} ms, p95 {percentile(server, 95):.0f} ms, "
+                f"p99 {percentile(server, 99):.0f} ms | the rest of the client's figure is queueing |"
+            )
         for row in rows:
             if row["Name"] != "Aggregated":
                 self.say(
                     f"|   {row['Type']} {row['Name']} | {int(row['Request Count']):,} | "
                     f"p50 {row['50%']} / p95 {row['95%']} ms | {row['Failure Count']} failed |"
                 )
+
+    def server_times(self, offset: int) -> list[float]:
+        """Milliseconds each request spent in a worker (the access log's last field), from `offset` on."""
+        with (OUT / "web.log").open(encoding="utf-8", errors="replace") as log:
+            log.seek(offset)
+            found = (re.search(r'" (\d+)ms$', line.rstrip()) for line in log)
+            return [float(m.group(1)) for m in found if m]
 
     def unsent(self) -> int:
         return int(

@@ -20,6 +20,9 @@ timeout = int(os.getenv("GUNICORN_TIMEOUT", "60"))
 max_requests = int(os.getenv("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 accesslog = "-"
+# Gunicorn's default line plus the time the request took in the worker (ms), which separates
+# slow requests from slow queues when reading latency figures.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 errorlog = "-"
 loglevel = os.getenv("LOG_LEVEL", "info").lower()
 # Only the proxy may set X-Forwarded-For/-Proto (see TRUSTED_PROXY_COUNT and
