@@ -251,7 +251,30 @@ class Rig:
         ]
         started = time.monotonic()
         log_start = (OUT / "web.log").stat().st_size
-        run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=self.args.duration + 300)
+        # One more person, outside locust's process: a plain client reading an SME's needs twice a second
+        # during the measured window, as a check on what locust reports from the same two cores.
+        probe_token = api.token("sme@demo.tsunagu.jp", password=DEMO_PASSWORD)
+        probe: list[float] = []
+        done = threading.Event()
+
+        def probing() -> None:
+            if done.wait(self.args.ramp + 5):
+                return
+            while not done.is_set():
+                status, _payload, ms = api.call("GET", "/api/v1/needs/", token=probe_token, timeout=30)
+                if status == 200:
+                    probe.append(ms)
+                done.wait(0.5)
+
+        prober = threading.Thread(target=probing)
+        prober.start()
+        try:
+            run = subprocess.run(
+                cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=self.args.duration + 300
+            )
+        finally:
+            done.set()
+            prober.join()
         (OUT / "locust.log").write_text(run.stdout + run.stderr, encoding="utf-8")
         rows = list(csv.DictReader((OUT / "locust_stats.csv").open(encoding="utf-8")))
         total = next(r for r in rows if r["Name"] == "Aggregated")
@@ -262,6 +285,12 @@ class Rig:
             f"{float(total['Requests/s']):.1f} req/s | p50 {total['50%']} ms, p95 {total['95%']} ms, "
             f"p99 {total['99%']} ms |"
         )
+        if probe:
+            self.say(
+                f"| load: a plain client beside locust (GET /api/v1/needs/ twice a second) | {len(probe)} requests | "
+                f"p50 {percentile(probe, 50):.0f} ms, p95 {percentile(probe, 95):.0f} ms, "
+                f"p99 {percentile(probe, 99):.0f} ms | |"
+            )
         server = self.server_times(log_start)
         if server:
             self.say(
