@@ -61,6 +61,7 @@ OUT = ROOT / "bench" / "out" / "load"
 PY = sys.executable
 BIN = Path(sys.executable).parent
 DEMO_PASSWORD = "tsunagu-demo-2026"  # noqa: S105 - the documented demo logins
+PROBE_PATH = "/api/v1/opportunities/?mine=true"
 
 
 class PrivatePostgres:
@@ -251,19 +252,27 @@ class Rig:
         ]
         started = time.monotonic()
         log_start = (OUT / "web.log").stat().st_size
-        # One more person, outside locust's process: a plain client reading an SME's needs twice a second
-        # during the measured window, as a check on what locust reports from the same two cores.
-        probe_token = api.token("sme@demo.tsunagu.jp", password=DEMO_PASSWORD)
+        # One more person, outside locust's process: a plain client reading a buyer's opportunities twice a
+        # second during the measured window, as a check on what locust reports from the same two cores.
+        # (The buyer: the SME login already has as many tokens as a user may hold, one per simulated SME.)
+        probe_token = api.token("buyer@demo.tsunagu.jp", password=DEMO_PASSWORD)
         probe: list[float] = []
+        probe_errors: list[str] = []
         done = threading.Event()
 
         def probing() -> None:
             if done.wait(self.args.ramp + 5):
                 return
             while not done.is_set():
-                status, _payload, ms = api.call("GET", "/api/v1/needs/", token=probe_token, timeout=30)
-                if status == 200:
-                    probe.append(ms)
+                try:
+                    status, _payload, ms = api.call("GET", PROBE_PATH, token=probe_token, timeout=30)
+                except OSError as exc:
+                    probe_errors.append(type(exc).__name__)
+                else:
+                    if status == 200:
+                        probe.append(ms)
+                    else:
+                        probe_errors.append(str(status))
                 done.wait(0.5)
 
         prober = threading.Thread(target=probing)
@@ -285,11 +294,12 @@ class Rig:
             f"{float(total['Requests/s']):.1f} req/s | p50 {total['50%']} ms, p95 {total['95%']} ms, "
             f"p99 {total['99%']} ms |"
         )
-        if probe:
+        if probe or probe_errors:
             self.say(
-                f"| load: a plain client beside locust (GET /api/v1/needs/ twice a second) | {len(probe)} requests | "
-                f"p50 {percentile(probe, 50):.0f} ms, p95 {percentile(probe, 95):.0f} ms, "
-                f"p99 {percentile(probe, 99):.0f} ms | |"
+                f"| load: a plain client beside locust (GET {PROBE_PATH} twice a second) | "
+                f"{len(probe)} answered, {len(probe_errors)} failed {sorted(set(probe_errors))} | "
+                f"p50 {percentile(probe or [0.0], 50):.0f} ms, p95 {percentile(probe or [0.0], 95):.0f} ms, "
+                f"p99 {percentile(probe or [0.0], 99):.0f} ms | |"
             )
         server = self.server_times(log_start)
         if server:
