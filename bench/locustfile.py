@@ -18,6 +18,7 @@ import random
 import re
 from typing import Any
 
+import gevent
 from locust import FastHttpUser, constant_throughput, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "tsunagu-demo-2026")
@@ -34,6 +35,10 @@ class Persona(FastHttpUser):
         response.raise_for_status()
         self.auth = {"Authorization": f"Token {response.json()['token']}"}
         self.ids: dict[str, list[int]] = {}
+        # constant_throughput keeps each person on a one-second beat from the moment they arrive, and
+        # locust starts them at fixed intervals (every 0.5 s at 2 per second): everybody would then act
+        # in two bursts per second, a queue no real crowd makes. A random start within the beat spreads them.
+        gevent.sleep(random.random() / RATE)
 
     def api(self, path: str, name: str) -> Any:
         with self.client.get(path, name=name, headers=self.auth, catch_response=True) as response:
