@@ -15,15 +15,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors as account_selectors
 from accounts.api import ActorApiMixin
+from accounts.models import Organisation
+from accounts.scope import BureauScope, bureau_scope_for_user
 from core.api.pagination import Pagination
 from core.api.views import paginated_response
-from core.exceptions import NotFound
+from core.exceptions import NotFound, PermissionDenied
 from core.spreadsheets import XLSX_TYPE
 from matching import selectors as matching_selectors
 from matching.apis import ExpertDirectoryOutputSerializer
 from opportunities import selectors as opportunity_selectors
-from programmes import selectors, services
+from programmes import dispatch, dispatch_selectors, selectors, services
 from programmes.eligibility import Eligibility
 from programmes.models import PaidEngagement, Programme
 from programmes.statements import parse_month, statement_response
@@ -307,3 +310,78 @@ class ExpertListApi(ActorApiMixin, APIView):
         return paginated_response(
             queryset=experts, serializer_class=ExpertDirectoryOutputSerializer, request=request, view=self
         )
+
+
+# --- Prefectural expert dispatch ---------------------------------------------------------------------------------
+
+
+class DispatchRequestOutputSerializer(serializers.Serializer[Any]):
+    """A dispatch request as its parties see it: no contact details (those travel by the desk)."""
+
+    id = serializers.IntegerField()
+    programme = serializers.CharField(source="programme.code")
+    organisation = serializers.CharField(source="organisation.name")
+    need = serializers.IntegerField(source="need_id", allow_null=True)
+    description = serializers.CharField()
+    status = serializers.CharField()
+    expert = serializers.SerializerMethodField()
+    visits = serializers.IntegerField(source="visit_count")
+    created_at = serializers.DateTimeField()
+    screened_at = serializers.DateTimeField(allow_null=True)
+    reported_at = serializers.DateTimeField(allow_null=True)
+
+    def get_expert(self, obj: Any) -> str | None:
+        return obj.expert.name if obj.expert is not None else None
+
+
+def _dispatch_scope(user: Any) -> BureauScope:
+    return bureau_scope_for_user(user=user)
+
+
+class DispatchRequestListApi(ActorApiMixin, APIView):
+    """The requests the caller takes part in; POST: an SME member applies to its prefecture's programme."""
+
+    pagination_class = Pagination
+
+    class InputSerializer(serializers.Serializer[Any]):
+        programme = serializers.CharField(help_text="An active dispatch programme (code) of the firm's prefecture.")
+        description = serializers.CharField(max_length=4000, help_text="What the firm needs help with.")
+        need = serializers.IntegerField(required=False, help_text="The firm's need it is about, if any.")
+
+    @extend_schema(responses=DispatchRequestOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        user = self.actor(request)
+        qs = dispatch_selectors.dispatch_list(user=user, scope=_dispatch_scope(user))
+        return paginated_response(
+            queryset=qs, serializer_class=DispatchRequestOutputSerializer, request=request, view=self
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: DispatchRequestOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = self.actor(request)
+        organisation = account_selectors.user_organisation(user=user)
+        if organisation is None or organisation.kind != Organisation.Kind.SME:
+            raise PermissionDenied(_("Only members of the firm can apply for it."))
+        programme = selectors.programme_get(code=serializer.validated_data["programme"])
+        need = None
+        if "need" in serializer.validated_data:
+            need = opportunity_selectors.need_get(user=user, need_id=serializer.validated_data["need"])
+        created = dispatch.dispatch_apply(
+            actor=user,
+            programme=programme,
+            organisation=organisation,
+            description=serializer.validated_data["description"],
+            need=need,
+        )
+        fresh = dispatch_selectors.dispatch_get(user=user, request_id=created.pk)
+        return Response(DispatchRequestOutputSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class DispatchRequestDetailApi(ActorApiMixin, APIView):
+    @extend_schema(responses=DispatchRequestOutputSerializer)
+    def get(self, request: Request, request_id: int) -> Response:
+        user = self.actor(request)
+        found = dispatch_selectors.dispatch_get(user=user, request_id=request_id, scope=_dispatch_scope(user))
+        return Response(DispatchRequestOutputSerializer(found).data)

@@ -19,6 +19,8 @@ urlpatterns = [
         apis.WorkEntryCreateApi.as_view(),
         name="api-work-entries",
     ),
+    path("dispatch-requests/", apis.DispatchRequestListApi.as_view(), name="api-dispatch-requests"),
+    path("dispatch-requests/<int:request_id>/", apis.DispatchRequestDetailApi.as_view(), name="api-dispatch-request"),
     path(
         "work-entries/<int:entry_id>/confirm/", apis.WorkEntryDecideApi.as_view(confirm=True), name="api-entry-confirm"
     ),

@@ -95,6 +95,11 @@ def _visible_q(user: User, scope: BureauScope | None) -> Q:
     return q
 
 
+def dispatch_list(*, user: User, scope: BureauScope | None = None) -> QuerySet[DispatchRequest]:
+    """Every request the user takes part in (the firm's, assigned to them, or in their bureau's charge)."""
+    return _requests().filter(_visible_q(user, scope)).order_by("-created_at", "-id")
+
+
 def dispatch_get(*, user: User, request_id: int, scope: BureauScope | None = None) -> DispatchRequest:
     """One request the user takes part in (the firm, the assigned expert, or the bureau in charge); else NotFound."""
     request = _requests().filter(_visible_q(user, scope), pk=request_id).first()

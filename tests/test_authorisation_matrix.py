@@ -18,7 +18,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organisation, User
 from matching.models import ConflictOfInterest, Introduction
+from programmes.models import DispatchRequest
 from tests.factories import (
+    DispatchProgrammeFactory,
+    DispatchRequestFactory,
     ExpertProfileFactory,
     IntroductionFactory,
     MembershipFactory,
@@ -92,8 +95,15 @@ def build() -> World:
         declared_by_organisation=buyer_org, organisation=other_sme, created_by=users["buyer"]
     )
     notification = NotificationFactory(user=users["owner"])
+    dispatch = DispatchRequestFactory(
+        programme=DispatchProgrammeFactory(code="matrix-dispatch", prefecture="04"),
+        organisation=sme,
+        expert=expert,
+        status=DispatchRequest.Status.ASSIGNED,
+    )
     ids = {
         "need": need.pk,
+        "dispatch": dispatch.pk,
         "introduction": introduction.pk,
         "proposal": proposal.pk,
         "opportunity": opportunity.pk,
@@ -260,6 +270,15 @@ MATRIX: list[tuple[str, str, str, str, dict[str, Any] | None, dict[str, int]]] =
         None,
         # Buyers, experts and the bureau look for suppliers; an SME sees only its own page.
         {"outsider": 404, "anon": 302, "*": 200},
+    ),
+    # Prefectural expert dispatch: the firm, the assigned expert and the bureau in charge.
+    (
+        "dispatch.get",
+        A,
+        "get",
+        "/api/v1/dispatch-requests/{dispatch}/",
+        None,
+        {"owner": 200, "teammate": 200, "expert": 200, "bureau": 200, "admin": 200, "anon": 401, "*": 404},
     ),
     ("page.admin", P, "get", "/admin/", None, {"admin": 200, "*": 302}),
     ("page.account", P, "get", "/account/", None, {"anon": 302, "*": 200}),
