@@ -48,6 +48,10 @@ class BureauScope:
     def is_national(self) -> bool:
         return self.prefectures is None
 
+    def covers_records_in(self, prefecture: str) -> bool:
+        """Whether this scope acts on individual records (a desk's requests, an SME's data) in `prefecture`."""
+        return self.can_see_records and (self.prefectures is None or prefecture in self.prefectures)
+
     @property
     def region_label(self) -> str:
         return jurisdiction_label(self.region)

@@ -27,6 +27,11 @@ def user_organisation_ids(*, user: User) -> list[int]:
     return list(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
 
 
+def user_is_member(*, user: User, organisation_id: int) -> bool:
+    """Whether `user` belongs to the organisation, in any role (the rule every member-only action checks)."""
+    return Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
+
+
 def user_is_owner(*, user: User, organisation: Organisation) -> bool:
     return Membership.objects.filter(user=user, organisation=organisation, role=Membership.Role.OWNER).exists()
 

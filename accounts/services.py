@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors, signals
 from accounts.models import ExpertProfile, Invitation, Membership, Organisation, User
-from accounts.selectors import user_is_owner
+from accounts.selectors import user_is_member, user_is_owner
 from core.audit import audit_record, audit_snapshot
 from core.bulk import BulkRow, bulk_clean, bulk_save
 from core.exceptions import ApplicationError, PermissionDenied
@@ -334,7 +334,7 @@ def organisation_update(*, organisation: Organisation, actor: User, data: dict[s
     A vetted organisation that changes its name, 法人番号 or prefecture goes
     back to "pending": the bureau vetted the firm it saw, not the new one.
     """
-    if not Membership.objects.filter(user=actor, organisation=organisation).exists():
+    if not user_is_member(user=actor, organisation_id=organisation.pk):
         raise PermissionDenied(_("You are not a member of this organisation."))
     if not user_is_owner(user=actor, organisation=organisation):
         raise PermissionDenied(_("Only owners of the organisation can change its profile."))

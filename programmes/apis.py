@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts.api import ActorApiMixin
 from accounts.models import Organisation
-from accounts.scope import BureauScope, bureau_scope_for_user
+from accounts.scope import bureau_scope_for_user
 from core.api.pagination import Pagination
 from core.api.views import paginated_response
 from core.exceptions import NotFound, PermissionDenied
@@ -334,10 +334,6 @@ class DispatchRequestOutputSerializer(serializers.Serializer[Any]):
         return obj.expert.name if obj.expert is not None else None
 
 
-def _dispatch_scope(user: Any) -> BureauScope:
-    return bureau_scope_for_user(user=user)
-
-
 class DispatchRequestListApi(ActorApiMixin, APIView):
     """The requests the caller takes part in; POST: an SME member applies to its prefecture's programme."""
 
@@ -351,7 +347,7 @@ class DispatchRequestListApi(ActorApiMixin, APIView):
     @extend_schema(responses=DispatchRequestOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         user = self.actor(request)
-        qs = dispatch_selectors.dispatch_list(user=user, scope=_dispatch_scope(user))
+        qs = dispatch_selectors.dispatch_list(user=user, scope=bureau_scope_for_user(user=user))
         return paginated_response(
             queryset=qs, serializer_class=DispatchRequestOutputSerializer, request=request, view=self
         )
@@ -383,5 +379,6 @@ class DispatchRequestDetailApi(ActorApiMixin, APIView):
     @extend_schema(responses=DispatchRequestOutputSerializer)
     def get(self, request: Request, request_id: int) -> Response:
         user = self.actor(request)
-        found = dispatch_selectors.dispatch_get(user=user, request_id=request_id, scope=_dispatch_scope(user))
+        scope = bureau_scope_for_user(user=user)
+        found = dispatch_selectors.dispatch_get(user=user, request_id=request_id, scope=scope)
         return Response(DispatchRequestOutputSerializer(found).data)

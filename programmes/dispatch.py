@@ -24,8 +24,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ExpertProfile, Membership, Organisation, User
+from accounts.models import ExpertProfile, Organisation, User
 from accounts.scope import bureau_scope_for_user
+from accounts.selectors import user_is_member
 from core.audit import audit_record, audit_snapshot
 from core.exceptions import ApplicationError, PermissionDenied
 from opportunities.models import Need
@@ -45,8 +46,7 @@ REQUEST_FIELDS = ("status", "screening_reason", "screening_note", "expert", "rep
 
 def officer_covers(*, user: User, prefecture: str) -> bool:
     """Whether `user` acts for the desk of `prefecture`: a bureau owner (or staff) whose jurisdiction holds it."""
-    scope = bureau_scope_for_user(user=user)
-    return scope.can_see_records and (scope.prefectures is None or prefecture in scope.prefectures)
+    return bureau_scope_for_user(user=user).covers_records_in(prefecture)
 
 
 def _require_officer(user: User, request: DispatchRequest) -> None:
@@ -85,7 +85,7 @@ def dispatch_apply(
     need: Need | None = None,
 ) -> DispatchRequest:
     """A member of the SME applies for expert visits (①県に応募); one open request per firm and programme."""
-    if not Membership.objects.filter(user=actor, organisation=organisation).exists():
+    if not user_is_member(user=actor, organisation_id=organisation.pk):
         raise PermissionDenied(_("Only members of the firm can apply for it."))
     if organisation.kind != Organisation.Kind.SME:
         raise ApplicationError(_("Only SMEs can apply for an expert dispatch."), extra={"code": "not_sme"})
@@ -277,7 +277,7 @@ def dispatch_report(*, actor: User, request: DispatchRequest, report: str) -> Di
 def dispatch_withdraw(*, actor: User, request: DispatchRequest) -> DispatchRequest:
     """The SME withdraws its open request (visits already made stay counted)."""
     request = _locked(request)
-    if not Membership.objects.filter(user=actor, organisation_id=request.organisation_id).exists():
+    if not user_is_member(user=actor, organisation_id=request.organisation_id):
         raise PermissionDenied(_("Only members of the firm can withdraw its request."))
     if request.status not in DispatchRequest.OPEN:
         raise ApplicationError(_("This request is already closed."), extra={"code": "closed"})

@@ -115,8 +115,7 @@ def dispatch_roles(*, user: User, request: DispatchRequest, scope: BureauScope |
         roles.add("sme")
     if request.expert is not None and request.expert.user_id == user.pk:
         roles.add("expert")
-    in_scope = scope is not None and (scope.prefectures is None or request.organisation.prefecture in scope.prefectures)
-    if scope is not None and scope.can_see_records and in_scope:
+    if scope is not None and scope.covers_records_in(request.organisation.prefecture):
         roles.add("bureau")
     return frozenset(roles)
 

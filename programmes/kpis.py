@@ -27,8 +27,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Organisation, User
+from accounts.models import Organisation, User
 from accounts.scope import bureau_scope_for_user
+from accounts.selectors import user_is_member
 from core.audit import audit_record, audit_snapshot
 from core.exceptions import ApplicationError, NotFound, PermissionDenied
 from programmes.models import FollowUp, KpiTarget, Participation, Programme
@@ -92,10 +93,6 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _is_member(user: User, organisation_id: int) -> bool:
-    return Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
-
-
 def _check_figures(figures: dict[str, Any]) -> dict[str, int | None]:
     cleaned: dict[str, int | None] = {}
     for name in FIGURES:
@@ -116,12 +113,10 @@ def participation_record(
     """Record that an SME's project under a programme ended, with its baseline; creates its follow-ups."""
     if organisation.kind != Organisation.Kind.SME:
         raise ApplicationError(_("Only SMEs take part in programmes."))
-    if not _is_member(actor, organisation.pk):
-        scope = bureau_scope_for_user(user=actor)
-        in_scope = scope.prefectures is None or organisation.prefecture in scope.prefectures
-        is_bureau = actor.is_staff or scope.organisation is not None
-        if not (is_bureau and scope.can_see_records and in_scope):
-            raise PermissionDenied(_("Only the SME or its bureau can record a participation."))
+    if not user_is_member(user=actor, organisation_id=organisation.pk) and not bureau_scope_for_user(
+        user=actor
+    ).covers_records_in(organisation.prefecture):
+        raise PermissionDenied(_("Only the SME or its bureau can record a participation."))
     horizons = horizons_for(programme)
     if not horizons:
         raise ApplicationError(_("This programme has no outcome KPI to follow up."))
@@ -144,7 +139,7 @@ def follow_up_answer(*, actor: User, follow_up: FollowUp, now: dt.datetime | Non
     now = now or timezone.now()
     # Locked: two members answering at once are applied one after the other, both audited.
     follow_up = FollowUp.objects.select_for_update().select_related("participation__programme").get(pk=follow_up.pk)
-    if not _is_member(actor, follow_up.participation.organisation_id):
+    if not user_is_member(user=actor, organisation_id=follow_up.participation.organisation_id):
         raise NotFound(_("No such follow-up."))
     today = timezone.localdate(now)
     if today < follow_up.due_on - dt.timedelta(days=EARLY_DAYS):
@@ -189,7 +184,7 @@ def follow_up_answer(*, actor: User, follow_up: FollowUp, now: dt.datetime | Non
 def kpi_target_set(*, actor: User, programme: Programme, kpi_index: int, target_percent: Decimal) -> KpiTarget:
     """A bureau owner (or staff, for the national figure) sets the target of one KPI."""
     scope = bureau_scope_for_user(user=actor)
-    if not scope.can_see_records or (scope.organisation is None and not actor.is_staff):
+    if not scope.can_see_records:  # owners of a bureau, and staff
         raise PermissionDenied(_("Only owners of the bureau can set KPI targets."))
     if not any(r.index == kpi_index for r in rules_for(programme)):
         raise ApplicationError(_("This KPI is not measured by follow-ups."))

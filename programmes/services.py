@@ -16,7 +16,8 @@ from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, User
+from accounts.models import User
+from accounts.selectors import user_is_member
 from core.audit import audit_record, audit_snapshot
 from core.exceptions import ApplicationError, PermissionDenied
 from matching.models import Introduction
@@ -37,7 +38,7 @@ def paid_engagement_start(*, actor: User, introduction: Introduction, programme:
     need = introduction.need
     if need is None or introduction.expert is None:
         raise ApplicationError(_("Only an SME's introduction to an expert can be paid under a programme."))
-    if not Membership.objects.filter(user=actor, organisation_id=need.organisation_id).exists():
+    if not user_is_member(user=actor, organisation_id=need.organisation_id):
         raise PermissionDenied(_("Only members of the SME can start paid work."))
     if introduction.status not in PAYABLE_STATES:
         raise ApplicationError(
@@ -139,7 +140,7 @@ ENTRY_FIELDS = ("worked_on", "hours", "amount_jpy", "status", "dispute_reason")
 def worklog_decide(*, actor: User, entry: WorkLogEntry, confirm: bool, reason: str = "") -> WorkLogEntry:
     """A member of the SME confirms the entry, or disputes it with a reason (a disputed entry stops counting)."""
     entry = WorkLogEntry.objects.select_for_update().select_related("engagement").get(pk=entry.pk)
-    if not Membership.objects.filter(user=actor, organisation_id=entry.engagement.organisation_id).exists():
+    if not user_is_member(user=actor, organisation_id=entry.engagement.organisation_id):
         raise PermissionDenied(_("Only members of the SME confirm work."))
     if entry.status != WorkLogEntry.Status.SUBMITTED:
         raise ApplicationError(_("This entry was already decided."), extra={"code": "decided"})
