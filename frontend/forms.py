@@ -655,8 +655,8 @@ class InterestForm(forms.Form):
     )
 
 
-class FollowUpForm(forms.Form):
-    """The outcome follow-up's short form; the questions the programme's KPIs need are required."""
+class _FiguresForm(forms.Form):
+    """The three figures a programme's KPIs compare: the baseline at the start and each follow-up's."""
 
     value_added_jpy = forms.IntegerField(
         label=_("Value added (yen)"),
@@ -671,6 +671,11 @@ class FollowUpForm(forms.Form):
         required=False,
         help_text=_("Value added per worker."),
     )
+
+
+class FollowUpForm(_FiguresForm):
+    """The outcome follow-up's short form; the questions the programme's KPIs need are required."""
+
     new_sales_channel = forms.TypedChoiceField(
         label=_("Did the project open a new sales channel?"),
         choices=[("yes", _("Yes")), ("no", _("No"))],
@@ -704,7 +709,7 @@ class ProgrammeChoiceField(forms.ModelChoiceField[Programme]):
         return obj.name_ja
 
 
-class ParticipationForm(forms.Form):
+class ParticipationForm(_FiguresForm):
     """An SME records a programme it took part in: the project's end and the figures before it (the baseline)."""
 
     programme = ProgrammeChoiceField(label=_("Programme"), queryset=Programme.objects.none())
@@ -713,16 +718,7 @@ class ParticipationForm(forms.Form):
         widget=DateInput(),
         help_text=_("The follow-up questions are asked one, three or five years after this date."),
     )
-    value_added_jpy = forms.IntegerField(
-        label=_("Value added (yen)"),
-        min_value=0,
-        required=False,
-        help_text=_("Operating profit + personnel costs + depreciation, for the last fiscal year."),
-    )
-    payroll_jpy = forms.IntegerField(label=_("Total payroll (yen)"), min_value=0, required=False)
-    labour_productivity_jpy = forms.IntegerField(
-        label=_("Labour productivity (yen)"), min_value=0, required=False, help_text=_("Value added per worker.")
-    )
+    field_order = ["programme", "ended_on"]
 
     def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
